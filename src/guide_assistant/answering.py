@@ -1,0 +1,227 @@
+"""Extractive answers: the retrieved passages' own sentences, chosen for the question, kept
+verbatim and marked ``[n]``; or an honest abstention with the closest passages as related.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from guide_assistant.index import LoadedIndex
+from guide_assistant.models import (
+    SECTION_SEP,
+    Answer,
+    ChatMessage,
+    Citation,
+    Passage,
+    QuestionError,
+    Resource,
+    Sentence,
+)
+from guide_assistant.retrieval import Hit
+from guide_assistant.settings import Settings
+from guide_assistant.text import content_stems, word_count
+
+ABSTAIN_TEXT = (
+    "The guidance doesn't cover this question, so I can't answer it from the sources. "
+    "The closest passages are listed below as related reading; they may not answer it."
+)
+LIST_CUE = re.compile(
+    r"\b(list|lists|what are|which|examples?|ways|types|kinds|categories|checklist|steps|areas|"
+    r"duties|responsibilities|everything|cover|covers|include|includes|in place|what things|"
+    r"what do .{0,40} need|five|eight|all the)\b",
+    re.IGNORECASE,
+)
+FOLLOW_UP = re.compile(
+    r"^\s*(and|but|so|ok|okay|what about|how about|also|then|same|is that|does that|"
+    r"do they|does it|can it|can they|what if)\b|\b(it|that|this|they|them|those|these|there|"
+    r"he|she|his|her|their)\b",
+    re.IGNORECASE,
+)
+FOOTNOTE = re.compile(r"\[\^\d+\]")
+
+
+def validate_question(question: object, max_chars: int) -> str:
+    """The question, cleaned; raises ``QuestionError`` with a user-facing message."""
+    if not isinstance(question, str):
+        raise QuestionError("Please type a question as text.")
+    text = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
+    if not text:
+        raise QuestionError("Please type a question: the input was empty.")
+    if len(text) > max_chars:
+        raise QuestionError(
+            f"That question is {len(text):,} characters long; the limit is {max_chars:,}. "
+            "Please ask something shorter."
+        )
+    if not re.search(r"[^\W\d_]{2,}", text):
+        raise QuestionError("That doesn't look like a question in words; please rephrase it.")
+    return text
+
+
+def standalone_query(question: str, history: list[ChatMessage]) -> str:
+    """A follow-up ('and how often?') is searched together with the question(s) before it."""
+    asked = [m.content for m in history if m.role == "user" and m.content.strip()]
+    if not asked or not (FOLLOW_UP.search(question) or len(content_stems(question)) <= 3):
+        return question
+    context = [asked[-1]]
+    if len(asked) > 1 and (FOLLOW_UP.search(asked[-1]) or len(content_stems(asked[-1])) <= 3):
+        context.insert(0, asked[-2])
+    return " ".join([*context, question])
+
+
+@dataclass
+class Candidate:
+    row: int
+    sentence: Sentence
+    hit: int  # rank of its passage among the hits, 0-based
+    score: float
+
+
+class Composer:
+    """Picks and orders sentences for an answer; decides when to abstain."""
+
+    def __init__(self, index: LoadedIndex, settings: Settings, resources: list[Resource]):
+        self.index = index
+        self.settings = settings
+        self.resources = resources
+        self.rows_by_passage: dict[str, list[int]] = defaultdict(list)
+        self.rows_by_group: dict[int, list[int]] = defaultdict(list)
+        for row, sentence in enumerate(index.sentences):
+            self.rows_by_passage[sentence.passage_id].append(row)
+            self.rows_by_group[sentence.group].append(row)
+        self.passages = {p.id: p for p in index.passages}
+        self.stems = [set(content_stems(s.text)) for s in index.sentences]
+
+    def candidates(self, query: str, vector: np.ndarray, hits: list[Hit]) -> list[Candidate]:
+        """Every sentence of the hits, scored by meaning, shared words and passage fit."""
+        query_stems = set(content_stems(query)) or {""}
+        out = []
+        for rank, hit in enumerate(hits):
+            rows = self.rows_by_passage[hit.passage.id]
+            sims = self.index.sentence_vectors[rows] @ vector
+            for row, sim in zip(rows, sims, strict=True):
+                lexical = len(query_stems & self.stems[row]) / len(query_stems)
+                score = 0.5 * float(sim) + 0.25 * lexical + 0.25 * hit.similarity - 0.01 * rank
+                out.append(Candidate(row, self.index.sentences[row], rank, score))
+        return sorted(out, key=lambda c: -c.score)
+
+    def _whole_list(self, best: Candidate, ranked: list[Candidate]) -> list[int] | None:
+        """The rows of the list (lead-in and items) that the best sentence belongs to."""
+        group = self.rows_by_group[best.sentence.group]
+        items = [r for r in group if self.index.sentences[r].kind == "item"]
+        return group if len(items) >= 2 else None
+
+    def select(self, question: str, ranked: list[Candidate]) -> list[int]:
+        """Rows to quote, in reading order: a whole list, or the best few sentences."""
+        best = ranked[0]
+        wants_list = bool(LIST_CUE.search(question)) or best.sentence.text.rstrip().endswith(":")
+        if wants_list:
+            for cand in ranked[:3]:
+                if cand.score < best.score - 0.08:
+                    break
+                rows = self._whole_list(cand, ranked)
+                if rows:
+                    return rows
+        chosen = [best]
+        words = word_count(best.sentence.text)
+        vectors = self.index.sentence_vectors
+        for cand in ranked[1:]:
+            if len(chosen) >= 4 or cand.score < best.score - 0.1:
+                break
+            size = word_count(cand.sentence.text)
+            if words + size > self.settings.answer_max_words:
+                continue
+            if max(float(vectors[cand.row] @ vectors[c.row]) for c in chosen) > 0.9:
+                continue
+            chosen.append(cand)
+            words += size
+        if words < 40:  # too terse to read well: add the sentence that follows the best one
+            rows = self.rows_by_passage[best.sentence.passage_id]
+            nxt = rows.index(best.row) + 1
+            if nxt < len(rows) and all(c.row != rows[nxt] for c in chosen):
+                chosen.append(Candidate(rows[nxt], self.index.sentences[rows[nxt]], best.hit, 0))
+        order = {c.row: (c.hit, c.sentence.start) for c in chosen}
+        first_hit = {}
+        for c in chosen:  # keep each passage's sentences together, best passage first
+            first_hit.setdefault(c.sentence.passage_id, c.hit)
+        return sorted(
+            order, key=lambda r: (first_hit[self.index.sentences[r].passage_id], order[r][1])
+        )
+
+    def citation(self, n: int, passage: Passage, score: float, quotes: list[str]) -> Citation:
+        return Citation(
+            n=n,
+            source_id=passage.source_id,
+            title=passage.title,
+            section=SECTION_SEP.join(passage.section),
+            text=passage.text,
+            url=passage.url,
+            score=round(score, 4),
+            passage_id=passage.id,
+            start=passage.start,
+            end=passage.end,
+            quotes=quotes,
+        )
+
+    def linked_resources(self, citations: list[Citation]) -> list[Resource]:
+        """NICE resources linked from the sections the answer cites."""
+        found = []
+        for res in self.resources:
+            for c in citations:
+                if (
+                    any(
+                        c.section == lf or c.section.startswith(lf + SECTION_SEP)
+                        for lf in res.linked_from
+                    )
+                    and res not in found
+                ):
+                    found.append(res)
+        return found
+
+    def compose(self, question: str, query: str, vector: np.ndarray, hits: list[Hit]) -> Answer:
+        """An extractive answer, or an abstention when nothing relevant enough was found."""
+        ranked = self.candidates(query, vector, hits)
+        scores = {h.passage.id: h.score for h in hits}
+        if not ranked or ranked[0].score < self.settings.abstain_threshold:
+            related = [self.citation(i + 1, h.passage, h.score, []) for i, h in enumerate(hits[:3])]
+            return Answer(
+                question=question, answer=ABSTAIN_TEXT, abstained=True, related=related, query=query
+            )
+        rows = self.select(question, ranked)
+        numbers: dict[str, int] = {}
+        quotes: dict[str, list[str]] = defaultdict(list)
+        lines: list[str] = []
+        for row in rows:
+            sentence = self.index.sentences[row]
+            n = numbers.setdefault(sentence.passage_id, len(numbers) + 1)
+            shown = FOOTNOTE.sub("", sentence.text).strip()
+            quotes[sentence.passage_id].append(sentence.text)
+            lines.append(f"- {shown} [{n}]" if sentence.kind == "item" else f"{shown} [{n}]")
+        citations = [
+            self.citation(n, self.passages[pid], scores.get(pid, 0.0), quotes[pid])
+            for pid, n in numbers.items()
+        ]
+        return Answer(
+            question=question,
+            answer=_layout(lines),
+            citations=citations,
+            resources=self.linked_resources(citations),
+            query=query,
+        )
+
+
+def _layout(lines: list[str]) -> str:
+    """Prose sentences run together as a paragraph; list items each on their own line."""
+    out: list[str] = []
+    for line in lines:
+        is_item = line.startswith("- ")
+        if out and not is_item and not out[-1].startswith("- ") and not out[-1].endswith(":"):
+            out[-1] = f"{out[-1]} {line}"
+        else:
+            if out and (is_item != out[-1].startswith("- ")):
+                out.append("")
+            out.append(line)
+    return "\n".join(out)

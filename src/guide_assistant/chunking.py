@@ -1,0 +1,230 @@
+"""Structure-aware chunking: sections → groups (paragraph, list with its lead-in, table) →
+passages of at most ``chunk_max_tokens`` model tokens, never spanning two sections.
+
+Every passage and sentence is a verbatim span ``text[start:end]`` of its document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from guide_assistant.corpus import LoadedDocument
+from guide_assistant.models import SECTION_SEP, Passage, Section, Sentence
+
+LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)]|[ivxlc]+[.)])\s+")
+TABLE_RULE = re.compile(r"^\|?[\s:|-]+\|?$")
+SENTENCE_END = re.compile(r"(?<=[.!?;])[\"'’”)]*\s+(?=[A-Z0-9\"'‘“(•])")
+# Markup around a unit that is not part of the words (kept in the passage, not in the sentence).
+EDGE_MARKUP = re.compile(r"^[\s|*_>]+|[\s|*_]+$")
+TokenCounter = Callable[[str], int]
+
+
+@dataclass
+class Unit:
+    """The smallest piece we cite: a sentence, a list item or a table row (offsets in doc)."""
+
+    start: int
+    end: int
+    kind: str  # "para" | "item" | "row"
+    group: int = 0
+
+
+@dataclass
+class Group:
+    """Units that belong together: a paragraph, a lead-in with its list, or a table."""
+
+    units: list[Unit] = field(default_factory=list)
+    lead_in: str = ""  # text carried as embedding context when the group is split
+
+
+def _line_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans, pos = [], start
+    for line in text[start:end].split("\n"):
+        if line.strip():
+            spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return spans
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink a span past list markers, table pipes and surrounding emphasis markup."""
+    piece = text[start:end]
+    marker = LIST_ITEM.match(piece)
+    lead = marker.end() if marker else 0
+    head = EDGE_MARKUP.match(piece[lead:])
+    lead += head.end() if head else 0
+    tail = EDGE_MARKUP.search(piece[lead:])
+    stop = len(piece) - (len(piece[lead:]) - tail.start() if tail else 0)
+    return start + lead, start + max(stop, lead)
+
+
+def split_sentences(text: str, start: int, end: int, kind: str = "para") -> list[Unit]:
+    """Split ``text[start:end]`` into sentence units with document offsets."""
+    units, pos = [], start
+    for match in SENTENCE_END.finditer(text, start, end):
+        units.append(Unit(pos, match.start(), kind))
+        pos = match.end()
+    units.append(Unit(pos, end, kind))
+    return [
+        Unit(*_trim(text, u.start, u.end), u.kind) for u in units if text[u.start : u.end].strip()
+    ]
+
+
+def section_groups(
+    doc: LoadedDocument, section: Section, numbers: Iterator[int] | None = None
+) -> list[Group]:
+    """Group a section's lines: lists keep their lead-in paragraph; tables stay whole."""
+    text = doc.text
+    groups: list[Group] = []
+    previous_kind = ""
+    for start, end in _line_spans(text, section.start, section.end):
+        line = text[start:end]
+        if line.lstrip().startswith("|"):
+            if TABLE_RULE.match(line.strip()):
+                continue
+            if previous_kind != "row":
+                groups.append(Group(lead_in=line.strip()))
+            groups[-1].units.append(Unit(*_trim(text, start, end), "row"))
+            previous_kind = "row"
+        elif LIST_ITEM.match(line):
+            units = split_sentences(text, start, end, "item")
+            if previous_kind in ("item", "para"):
+                # The paragraph right before a list is its lead-in: keep them together.
+                group = groups[-1]
+                if previous_kind == "para" and group.units:
+                    last = group.units[-1]
+                    group.lead_in = text[last.start : last.end]
+                group.units.extend(units)
+            else:
+                groups.append(Group(units=units))
+            previous_kind = "item"
+        else:
+            groups.append(Group(units=split_sentences(text, start, end, "para")))
+            previous_kind = "para"
+    groups = [g for g in groups if g.units]
+    for group in groups:
+        number = next(numbers) if numbers else 0
+        for unit in group.units:
+            unit.group = number
+    return groups
+
+
+def _passage_id(source_id: str, label: str, body: str, seen: set[str]) -> str:
+    digest = hashlib.sha1(f"{label}\n{body}".encode()).hexdigest()[:12]
+    pid, n = f"{source_id}:{digest}", 1
+    while pid in seen:
+        n += 1
+        pid = f"{source_id}:{digest}-{n}"
+    seen.add(pid)
+    return pid
+
+
+@dataclass
+class Chunk:
+    """A passage with the text it is embedded as (section path + carried lead-in + body)."""
+
+    passage: Passage
+    embed_text: str
+    sentences: list[Sentence]
+
+
+def _fit(unit: Unit, count: TokenCounter, text: str, budget: int) -> list[Unit]:
+    """A unit longer than the budget (a huge table cell) is cut at word boundaries."""
+    if count(text[unit.start : unit.end]) <= budget:
+        return [unit]
+    parts, start = [], unit.start
+    words = [m.end() for m in re.finditer(r"\S+", text[unit.start : unit.end])]
+    last = unit.start
+    for offset in words:
+        end = unit.start + offset
+        if count(text[start:end]) > budget and last > start:
+            parts.append(Unit(start, last, unit.kind, unit.group))
+            start = last + 1
+        last = end
+    parts.append(Unit(start, unit.end, unit.kind, unit.group))
+    return parts
+
+
+def _pieces(group: Group, count: TokenCounter, text: str, budget: int) -> list[list[Unit]]:
+    """Split one group that is too big into runs of units that fit ``budget`` tokens."""
+    pieces: list[list[Unit]] = [[]]
+    used = 0
+    for unit in (part for u in group.units for part in _fit(u, count, text, budget)):
+        size = count(text[unit.start : unit.end])
+        if pieces[-1] and used + size > budget:
+            pieces.append([])
+            used = 0
+        pieces[-1].append(unit)
+        used += size
+    return pieces
+
+
+def chunk_document(
+    doc: LoadedDocument,
+    count: TokenCounter,
+    max_tokens: int,
+    seen: set[str] | None = None,
+    numbers: Iterator[int] | None = None,
+) -> list[Chunk]:
+    """Chunks for one document, in reading order."""
+    seen = set() if seen is None else seen
+    numbers = itertools.count(1) if numbers is None else numbers
+    chunks: list[Chunk] = []
+    for section in doc.sections:
+        label = SECTION_SEP.join(section.path)
+        prefix = f"{label}\n"
+        budget = max_tokens - count(prefix) - 2  # [CLS] and [SEP]
+        runs: list[tuple[list[Unit], str]] = []  # (units, carried lead-in)
+        used = 0
+        for group in section_groups(doc, section, numbers):
+            size = sum(count(doc.text[u.start : u.end]) for u in group.units)
+            if size > budget:
+                lead_cost = count(group.lead_in) if group.lead_in else 0
+                for i, piece in enumerate(_pieces(group, count, doc.text, budget - lead_cost)):
+                    runs.append((piece, group.lead_in if i else ""))
+                used = budget + 1  # the next group starts a new run
+            elif runs and used + size <= budget:
+                runs[-1][0].extend(group.units)
+                used += size
+            else:
+                runs.append((list(group.units), ""))
+                used = size
+        for units, carried in runs:
+            start, end = units[0].start, units[-1].end
+            body = doc.text[start:end]
+            pid = _passage_id(doc.meta.source_id, label, body, seen)
+            passage = Passage(
+                id=pid,
+                source_id=doc.meta.source_id,
+                title=doc.meta.title,
+                section=section.path,
+                text=body,
+                start=start,
+                end=end,
+                url=doc.meta.url,
+            )
+            sentences = [
+                Sentence(
+                    passage_id=pid,
+                    text=doc.text[u.start : u.end],
+                    start=u.start,
+                    end=u.end,
+                    kind=u.kind,
+                    group=u.group,
+                )
+                for u in units
+            ]
+            context = f"{carried}\n" if carried else ""
+            chunks.append(Chunk(passage, f"{prefix}{context}{body}", sentences))
+    return chunks
+
+
+def chunk_corpus(docs: list[LoadedDocument], count: TokenCounter, max_tokens: int) -> list[Chunk]:
+    """Chunks for every document, with ids unique across the corpus."""
+    seen: set[str] = set()
+    numbers = itertools.count(1)
+    return [c for doc in docs for c in chunk_document(doc, count, max_tokens, seen, numbers)]

@@ -1,0 +1,158 @@
+"""The ``guide-assistant`` command: ingest, ask, chat, serve, sources.
+
+Thin: it loads Settings once, calls the pipeline and turns known errors into one-line
+messages (exit 2 for bad input, 1 for a missing or broken index) instead of tracebacks.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from guide_assistant.models import Answer, QuestionError
+from guide_assistant.settings import Settings, offline_environment
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.split("\n")[0])
+
+
+def _fail(message: str, code: int) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _assistant(settings: Settings):
+    from guide_assistant.assistant import Assistant
+    from guide_assistant.components.vector_store import ChromaUnavailable
+    from guide_assistant.index import IndexError_
+
+    try:
+        return Assistant.load(settings)
+    except (IndexError_, ChromaUnavailable, FileNotFoundError) as exc:
+        _fail(str(exc), 1)
+
+
+def render(answer: Answer) -> str:
+    """An answer as terminal text: the answer, then numbered sources."""
+    out = [answer.answer, ""]
+    cited = answer.related if answer.abstained else answer.citations
+    if cited:
+        out.append("Related passages:" if answer.abstained else "Sources:")
+    for c in cited:
+        out.append(f"[{c.n}] {c.title} — {c.section}")
+        out.append("    " + c.text.replace("\n", "\n    "))
+    for r in answer.resources:
+        out.append(f"See also: {r.code} {r.title} <{r.url}>")
+    return "\n".join(out)
+
+
+@app.command()
+def ingest(
+    rebuild: Annotated[bool, typer.Option(help="Rebuild even if nothing changed.")] = False,
+) -> None:
+    """Build the index from corpus/ and the user documents folder (no-op when unchanged)."""
+    offline_environment()
+    from guide_assistant import index
+
+    settings = Settings()
+    try:
+        report = index.build(settings, rebuild=rebuild, progress=sys.stderr.isatty())
+    except KeyboardInterrupt:
+        _fail("interrupted: the previous index (if any) is still in use", 130)
+    for problem in report.problems:
+        typer.echo(f"skipped {problem.path}: {problem.reason}", err=True)
+    state = "up to date" if report.noop else "built"
+    typer.echo(
+        f"Index {state} ({report.build_id}): {report.documents} documents, {report.sections} "
+        f"sections, {report.chunks} chunks, {report.sentences} sentences; embedded "
+        f"{report.embedded}, reused {report.reused}; {report.seconds:.1f} s"
+    )
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
+    source: Annotated[list[str] | None, typer.Option(help="Only this source id.")] = None,
+) -> None:
+    """Answer one question with its sources."""
+    offline_environment()
+    settings = Settings()
+    assistant = _assistant(settings)
+    try:
+        answer = assistant.ask(question, sources=source)
+    except QuestionError as exc:
+        _fail(str(exc), 2)
+    typer.echo(answer.model_dump_json(indent=2) if as_json else render(answer))
+
+
+@app.command()
+def chat() -> None:
+    """A conversation in the terminal (follow-ups use the history). Ctrl-D ends it."""
+    offline_environment()
+    assistant = _assistant(Settings())
+    history: list[dict] = []
+    typer.echo("Ask about supporting mental health social workers. Ctrl-D to quit.")
+    typer.echo("Please don't enter personal information about service users.")
+    while True:
+        try:
+            question = input("\n> ")
+        except (EOFError, KeyboardInterrupt):
+            typer.echo("")
+            return
+        try:
+            answer = assistant.ask(question, history=history)
+        except QuestionError as exc:
+            typer.echo(f"({exc})")
+            continue
+        typer.echo(render(answer))
+        history += [
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": answer.answer},
+        ]
+
+
+@app.command()
+def sources(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the corpus documents and the NICE resources the guidance links."""
+    from guide_assistant import corpus
+
+    settings = Settings()
+    manifest = corpus.load_manifest(settings.corpus_dir)
+    resources = corpus.load_resources(settings.corpus_dir)
+    if as_json:
+        payload = {
+            "documents": manifest["documents"],
+            "resources": [r.model_dump() for r in resources],
+        }
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    for doc in manifest["documents"]:
+        typer.echo(f"{doc['source_id']}: {doc['title']} ({doc.get('year', '')})")
+    typer.echo("\nLinked resources (not ingested; add their text to the user documents folder):")
+    for r in resources:
+        typer.echo(f"  {r.code}: {r.title} <{r.url}>")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to bind.")] = None,
+) -> None:
+    """Serve the chat in the browser (127.0.0.1 unless authentication is configured)."""
+    offline_environment()
+    from guide_assistant import ui
+
+    settings = Settings()
+    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    settings = settings.model_copy(update=overrides)
+    try:
+        ui.serve(settings)
+    except ui.UnsafeBind as exc:
+        _fail(str(exc), 2)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,97 @@
+"""Read users' files (PDF, HTML, Markdown, text) into Markdown-ish text with a title.
+
+HTML headings become ATX headings so sections survive; PDFs have none to give.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+MAX_BYTES = 50 * 1024 * 1024
+
+
+class ReadError(Exception):
+    """A file that cannot be ingested; the message says why, in words for a user."""
+
+
+def _decode(data: bytes) -> str:
+    if not data.strip():
+        raise ReadError("the file is empty")
+    if b"\x00" in data[:4096]:
+        raise ReadError("the file looks binary, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ReadError(f"not valid UTF-8 text (bad byte at position {exc.start})") from None
+    printable = sum(ch.isprintable() or ch.isspace() for ch in text)
+    if printable < 0.95 * len(text):
+        raise ReadError("the file is mostly unprintable characters")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _title_from_text(text: str, fallback: str) -> str:
+    for line in text.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return line[:120]
+    return fallback
+
+
+def _read_pdf(path: Path) -> tuple[str, str]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        meta_title = (reader.metadata or {}).get("/Title") if reader.metadata else None
+    except (PdfReadError, ValueError, KeyError, OSError, TypeError) as exc:
+        raise ReadError(f"not a readable PDF ({type(exc).__name__}: {exc})") from None
+    text = "\n\n".join(p.strip() for p in pages if p.strip())
+    if not text.strip():
+        raise ReadError("the PDF has no extractable text (scanned images?)")
+    return str(meta_title or _title_from_text(text, path.stem)), text + "\n"
+
+
+def _read_html(path: Path) -> tuple[str, str]:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(_decode(path.read_bytes()), "html.parser")
+    for tag in soup(["script", "style", "nav", "header", "footer", "noscript"]):
+        tag.decompose()
+    lines: list[str] = []
+    for el in soup.find_all(["h1", "h2", "h3", "h4", "p", "li", "td"]):
+        text = re.sub(r"\s+", " ", el.get_text(" ", strip=True)).strip()
+        if not text or el.find_parent(["li", "td"]) and el.name == "p":
+            continue
+        if el.name.startswith("h"):
+            lines.append(f"\n{'#' * int(el.name[1])} {text}\n")
+        elif el.name == "li":
+            lines.append(f"- {text}")
+        else:
+            lines.append(f"{text}\n")
+    body = "\n".join(lines).strip()
+    if not body:
+        raise ReadError("the HTML page has no text")
+    title = soup.title.get_text(strip=True) if soup.title else ""
+    return title or _title_from_text(body, path.stem), body + "\n"
+
+
+def read_file(path: Path) -> tuple[str, str]:
+    """Return ``(title, text)`` for a user's file, or raise ``ReadError`` saying why not."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ReadError(f"cannot be opened ({exc.strerror})") from None
+    if size == 0:
+        raise ReadError("the file is empty")
+    if size > MAX_BYTES:
+        raise ReadError(f"larger than {MAX_BYTES // (1024 * 1024)} MB")
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        return _read_pdf(path)
+    if suffix in {".html", ".htm"}:
+        return _read_html(path)
+    text = _decode(path.read_bytes())
+    return _title_from_text(text, path.stem), text if text.endswith("\n") else text + "\n"

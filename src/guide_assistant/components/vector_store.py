@@ -1,0 +1,60 @@
+"""Chroma, through llama-index's ``ChromaVectorStore``: an embedded PersistentClient in the
+build folder, or a Chroma server over HTTP. Collections never get Chroma's default embedding
+function (it would download a model): every vector comes from our own model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from guide_assistant.settings import Settings, offline_environment
+
+
+class ChromaUnavailable(RuntimeError):
+    """The Chroma server could not be reached; the message names host and port."""
+
+
+def client(settings: Settings, build_dir: Path):
+    """A Chroma client for this build: embedded (on disk in the build) or a server's."""
+    offline_environment()
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_mode == "server":
+        try:
+            return chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            )
+        except Exception as exc:  # chromadb raises plain ValueError/ConnectionError variants
+            raise ChromaUnavailable(
+                f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
+                f" ({exc}); start it or set GUIDE_CHROMA_MODE=embedded"
+            ) from None
+    return chromadb.PersistentClient(path=str(build_dir / "chroma"), settings=chroma_settings)
+
+
+def create_store(chroma_client, name: str):
+    """A fresh collection (cosine space, no embedding function) wrapped for llama-index."""
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    collection = chroma_client.get_or_create_collection(
+        name=name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+    )
+    return ChromaVectorStore(chroma_collection=collection)
+
+
+def open_store(chroma_client, name: str):
+    """An existing collection wrapped for llama-index; raises if it is missing."""
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    collection = chroma_client.get_collection(name=name, embedding_function=None)
+    return ChromaVectorStore(chroma_collection=collection)
+
+
+def drop_collection(chroma_client, name: str) -> None:
+    """Delete a collection if it exists (old builds on a shared server)."""
+    try:
+        chroma_client.delete_collection(name)
+    except Exception:  # missing already: nothing to free
+        pass

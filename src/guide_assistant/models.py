@@ -1,0 +1,120 @@
+"""Pydantic models for everything that crosses a module or process boundary."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+SECTION_SEP = " › "
+
+
+class SourceDocument(BaseModel):
+    """One document the assistant answers from (a corpus edition or a user's file)."""
+
+    source_id: str
+    title: str
+    publisher: str | None = None
+    year: str | None = None
+    url: str | None = None
+    path: str = Field(description="File the text was read from.")
+    kind: Literal["corpus", "user"] = "corpus"
+
+
+class Resource(BaseModel):
+    """An outside resource the guidance links (mostly NICE guidance), listed but not ingested."""
+
+    code: str
+    title: str
+    url: str | None = None
+    note: str | None = None
+    linked_from: list[str] = Field(default_factory=list, description="Section paths linking it.")
+    source_id: str = "hee-2020-guidance"
+
+
+class Section(BaseModel):
+    """A heading-delimited span of a document's text."""
+
+    source_id: str
+    path: list[str] = Field(description="Heading titles from the outermost to this section.")
+    start: int = Field(description="Character offset of the body's first character.")
+    end: int = Field(description="Character offset just past the body's last character.")
+
+    @property
+    def label(self) -> str:
+        return SECTION_SEP.join(self.path)
+
+
+class Passage(BaseModel):
+    """A chunk: a verbatim span of one section, with offsets into the document's text."""
+
+    id: str
+    source_id: str
+    title: str
+    section: list[str]
+    text: str
+    start: int
+    end: int
+    url: str | None = None
+
+    @property
+    def section_label(self) -> str:
+        return SECTION_SEP.join(self.section)
+
+
+class Sentence(BaseModel):
+    """A sentence (or list item) of a passage, with offsets into the document's text."""
+
+    passage_id: str
+    text: str
+    start: int
+    end: int
+    kind: Literal["para", "item", "row"] = "para"
+    group: int = Field(0, description="Ordinal of its paragraph / list / table in the corpus.")
+
+
+class Citation(BaseModel):
+    """A numbered source of an answer: the verbatim passage it quotes."""
+
+    n: int = Field(description="The [n] marker in the answer text.")
+    source_id: str
+    title: str
+    section: str = Field(description="Heading path, joined with ' › '.")
+    text: str = Field(description="The verbatim passage from the corpus edition.")
+    url: str | None = None
+    score: float = 0.0
+    passage_id: str = ""
+    start: int = 0
+    end: int = 0
+    quotes: list[str] = Field(
+        default_factory=list, description="Sentences of the answer taken from this passage."
+    )
+
+
+class Answer(BaseModel):
+    """What the assistant says to a question."""
+
+    question: str
+    answer: str = Field(description="Markdown with [n] markers pointing at citations.")
+    citations: list[Citation] = Field(default_factory=list)
+    abstained: bool = False
+    mode: Literal["extractive", "llm"] = "extractive"
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    related: list[Citation] = Field(
+        default_factory=list, description="Closest passages offered when the answer abstains."
+    )
+    resources: list[Resource] = Field(
+        default_factory=list, description="Linked NICE resources of the cited sections."
+    )
+    query: str = Field("", description="The standalone query actually searched.")
+
+
+class ChatMessage(BaseModel):
+    """One turn of conversation history (the Gradio / OpenAI message format)."""
+
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked (empty, too long, junk): message is user-facing."""

@@ -1,0 +1,51 @@
+"""Small text helpers shared by answering, support checking and evaluation."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+WORD = re.compile(r"[A-Za-z0-9£%]+(?:['’][a-z]+)?")
+MARKUP = re.compile(r"\[\^\d+\]|<sup>\d+</sup>|<br>|[*_`|>]|\[(?=[^\]]*\]\()|\]\([^)]*\)")
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself
+    yourselves ok okay please tell know get got also anything something thing things really
+    us let lets i'm im i've ive what's whats does doesn't dont don't""".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def strip_markup(text: str) -> str:
+    """Text without Markdown emphasis, footnote markers, link targets and table pipes."""
+    return re.sub(r"\s+", " ", MARKUP.sub(" ", text)).strip()
+
+
+def normalise(text: str) -> str:
+    """Casefolded, markup-free, whitespace-collapsed text for containment checks."""
+    return strip_markup(text).replace("’", "'").replace("‘", "'").casefold()
+
+
+def words(text: str) -> list[str]:
+    return [w.casefold().replace("’", "'") for w in WORD.findall(text)]
+
+
+def content_stems(text: str) -> list[str]:
+    """Stems of the words that carry meaning (stopwords dropped)."""
+    kept = [w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    return _stemmer().stemWords(kept)
+
+
+def word_count(text: str) -> int:
+    return len(WORD.findall(text))
