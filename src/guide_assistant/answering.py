@@ -42,6 +42,13 @@ FOLLOW_UP = re.compile(
     re.IGNORECASE,
 )
 FOOTNOTE = re.compile(r"\[\^\d+\]")
+EMPHASIS = re.compile(r"\*{1,2}(?=\S)|(?<=\S)\*{1,2}|^\*+|\*+$")
+ANAPHOR = re.compile(
+    r"^(this|these|that|those|it|its|they|their|such|he|she|however|but|also|as a result|"
+    r"in this|in addition|therefore|thus)\b",
+    re.IGNORECASE,
+)
+MAX_LIST_ROWS = 30
 
 
 def validate_question(question: object, max_chars: int) -> str:
@@ -94,6 +101,18 @@ class Composer:
             self.rows_by_group[sentence.group].append(row)
         self.passages = {p.id: p for p in index.passages}
         self.stems = [set(content_stems(s.text)) for s in index.sentences]
+        self.vocabulary = set().union(
+            *self.stems, *(content_stems(" ".join(p.section)) for p in index.passages)
+        )
+
+    def should_abstain(self, query: str, best: float) -> bool:
+        """Too little relevance, or words the corpus never uses and only middling relevance."""
+        s = self.settings
+        stems = content_stems(query)
+        unknown = sum(w not in self.vocabulary for w in stems) / max(len(stems), 1)
+        return best < s.abstain_threshold or (
+            unknown >= s.abstain_unknown_share and best < s.abstain_unknown_threshold
+        )
 
     def candidates(self, query: str, vector: np.ndarray, hits: list[Hit]) -> list[Candidate]:
         """Every sentence of the hits, scored by meaning, shared words and passage fit."""
@@ -108,27 +127,37 @@ class Composer:
                 out.append(Candidate(row, self.index.sentences[row], rank, score))
         return sorted(out, key=lambda c: -c.score)
 
-    def _whole_list(self, best: Candidate, ranked: list[Candidate]) -> list[int] | None:
-        """The rows of the list (lead-in and items) that the best sentence belongs to."""
-        group = self.rows_by_group[best.sentence.group]
+    def _whole_list(self, row: int) -> list[int] | None:
+        """The rows of the list (lead-in and items) that a sentence belongs to, if any."""
+        group = self.rows_by_group[self.index.sentences[row].group]
         items = [r for r in group if self.index.sentences[r].kind == "item"]
         return group if len(items) >= 2 else None
 
+    def _previous(self, row: int) -> int | None:
+        """The sentence before ``row`` in the same passage."""
+        sentences = self.index.sentences
+        if row > 0 and sentences[row - 1].passage_id == sentences[row].passage_id:
+            return row - 1
+        return None
+
     def select(self, question: str, ranked: list[Candidate]) -> list[int]:
         """Rows to quote, in reading order: a whole list, or the best few sentences."""
+        sentences = self.index.sentences
         best = ranked[0]
-        wants_list = bool(LIST_CUE.search(question)) or best.sentence.text.rstrip().endswith(":")
-        if wants_list:
+        if LIST_CUE.search(question) or best.sentence.text.rstrip().endswith(":"):
             for cand in ranked[:3]:
                 if cand.score < best.score - 0.08:
                     break
-                rows = self._whole_list(cand, ranked)
-                if rows:
+                rows = self._whole_list(cand.row)
+                if rows and len(rows) <= MAX_LIST_ROWS:
                     return rows
+        # Fragments ("The King's Fund") read as nonsense on their own.
+        readable = [c for c in ranked if word_count(c.sentence.text) >= 4] or ranked
+        best = readable[0]
         chosen = [best]
         words = word_count(best.sentence.text)
         vectors = self.index.sentence_vectors
-        for cand in ranked[1:]:
+        for cand in readable[1:]:
             if len(chosen) >= 4 or cand.score < best.score - 0.1:
                 break
             size = word_count(cand.sentence.text)
@@ -138,18 +167,30 @@ class Composer:
                 continue
             chosen.append(cand)
             words += size
+        rows = {c.row for c in chosen}
         if words < 40:  # too terse to read well: add the sentence that follows the best one
-            rows = self.rows_by_passage[best.sentence.passage_id]
-            nxt = rows.index(best.row) + 1
-            if nxt < len(rows) and all(c.row != rows[nxt] for c in chosen):
-                chosen.append(Candidate(rows[nxt], self.index.sentences[rows[nxt]], best.hit, 0))
-        order = {c.row: (c.hit, c.sentence.start) for c in chosen}
-        first_hit = {}
-        for c in chosen:  # keep each passage's sentences together, best passage first
-            first_hit.setdefault(c.sentence.passage_id, c.hit)
-        return sorted(
-            order, key=lambda r: (first_hit[self.index.sentences[r].passage_id], order[r][1])
-        )
+            following = best.row + 1
+            if following < len(sentences) and self._previous(following) == best.row:
+                rows.add(following)
+        for row in sorted(rows):
+            text = sentences[row].text
+            previous = self._previous(row)
+            if ANAPHOR.match(text) and previous is not None:
+                rows.add(previous)  # "This will include…" needs what "this" is
+            if text.rstrip().endswith(":"):
+                listed = self._whole_list(row)
+                if listed and len(listed) <= MAX_LIST_ROWS:
+                    rows.update(listed)  # a lead-in is only worth quoting with its list
+                else:
+                    rows.discard(row)
+        rank = {}
+        for c in ranked:  # each passage where the hits put it
+            rank.setdefault(sentences[c.row].passage_id, c.hit)
+        first: dict[str, int] = {}
+        for row in sorted(rows, key=lambda r: rank.get(sentences[r].passage_id, 99)):
+            first.setdefault(sentences[row].passage_id, len(first))
+        # Whole passages in order of relevance; inside one, the document's own order.
+        return sorted(rows, key=lambda r: (first[sentences[r].passage_id], sentences[r].start))
 
     def citation(self, n: int, passage: Passage, score: float, quotes: list[str]) -> Citation:
         return Citation(
@@ -185,7 +226,7 @@ class Composer:
         """An extractive answer, or an abstention when nothing relevant enough was found."""
         ranked = self.candidates(query, vector, hits)
         scores = {h.passage.id: h.score for h in hits}
-        if not ranked or ranked[0].score < self.settings.abstain_threshold:
+        if not ranked or self.should_abstain(query, ranked[0].score):
             related = [self.citation(i + 1, h.passage, h.score, []) for i, h in enumerate(hits[:3])]
             return Answer(
                 question=question, answer=ABSTAIN_TEXT, abstained=True, related=related, query=query
@@ -197,7 +238,7 @@ class Composer:
         for row in rows:
             sentence = self.index.sentences[row]
             n = numbers.setdefault(sentence.passage_id, len(numbers) + 1)
-            shown = FOOTNOTE.sub("", sentence.text).strip()
+            shown = EMPHASIS.sub("", FOOTNOTE.sub("", sentence.text)).strip()
             quotes[sentence.passage_id].append(sentence.text)
             lines.append(f"- {shown} [{n}]" if sentence.kind == "item" else f"{shown} [{n}]")
         citations = [

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import torch
+
 from guide_assistant import answering, corpus, index
 from guide_assistant.components.embedding import Embedder
 from guide_assistant.models import Answer, ChatMessage
@@ -32,6 +34,9 @@ class Assistant:
         loaded = index.load(settings)
         embedder = Embedder(settings.embedding_model, settings.embed_batch_size)
         embedder.embed_query("warm up")  # load the model now, not on the first question
+        # One query is too small to share between threads, and a second OpenMP thread
+        # spin-waiting beside Chroma's threads on 2 cores gave ~470 ms stalls at p95.
+        torch.set_num_threads(1)
         return cls(settings, loaded, embedder)
 
     @property

@@ -18,6 +18,9 @@ from guide_assistant.models import SECTION_SEP, Passage, Section, Sentence
 LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)]|[ivxlc]+[.)])\s+")
 TABLE_RULE = re.compile(r"^\|?[\s:|-]+\|?$")
 SENTENCE_END = re.compile(r"(?<=[.!?;])[\"'’”)]*\s+(?=[A-Z0-9\"'‘“(•])")
+NOT_AN_END = re.compile(
+    r"(?<![\w.])(?:[ivxlcIVXLC]{1,4}|[A-Za-z]|e\.g|i\.e|etc|cf|Dr|Mr|Mrs|Ms|St|No|vs|Prof)\.$"
+)
 # Markup around a unit that is not part of the words (kept in the passage, not in the sentence).
 EDGE_MARKUP = re.compile(r"^[\s|*_>]+|[\s|*_]+$")
 TokenCounter = Callable[[str], int]
@@ -66,6 +69,8 @@ def split_sentences(text: str, start: int, end: int, kind: str = "para") -> list
     """Split ``text[start:end]`` into sentence units with document offsets."""
     units, pos = [], start
     for match in SENTENCE_END.finditer(text, start, end):
+        if NOT_AN_END.search(text, pos, match.start()):
+            continue  # "iv. Collation…", "e.g. The…": an enumerator or abbreviation, not an end
         units.append(Unit(pos, match.start(), kind))
         pos = match.end()
     units.append(Unit(pos, end, kind))

@@ -156,3 +156,53 @@ def serve(
 
 if __name__ == "__main__":
     app()
+
+
+# --- obligations register and employer self-assessment ---------------------------------
+
+
+@app.command()
+def obligations(
+    actor: Annotated[str | None, typer.Option(help="Only duties on this actor.")] = None,
+    topic: Annotated[str | None, typer.Option(help="Only this topic tag.")] = None,
+    source: Annotated[str | None, typer.Option(help="Only this source id.")] = None,
+    modality: Annotated[
+        str | None, typer.Option(help="must, should, recommended, good practice or consider.")
+    ] = None,
+    search: Annotated[str | None, typer.Option(help="Rank by a free-text question.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, json, csv or md.")] = "table",
+) -> None:
+    """List the obligations the guidance places on organisations and people."""
+    from guide_assistant import obligations as register
+
+    if fmt not in ("table", "json", "csv", "md"):
+        _fail(f"unknown format {fmt!r}: use table, json, csv or md", 2)
+    entries = register.filter_entries(
+        register.load_register(Settings()), actor, topic, source, modality
+    )
+    if search:
+        entries = register.search(entries, search, limit=len(entries))
+    typer.echo(register.render(entries, fmt), nl=fmt == "table")
+
+
+@app.command()
+def assessment(
+    fmt: Annotated[str, typer.Option("--format", help="md or csv.")] = "md",
+    output: Annotated[str | None, typer.Option(help="Write here instead of stdout.")] = None,
+) -> None:
+    """Export the employer self-assessment report (counts and unmet items)."""
+    from pathlib import Path
+
+    from guide_assistant import assessment as self_assessment
+    from guide_assistant import obligations as register
+
+    if fmt not in ("md", "csv"):
+        _fail(f"unknown format {fmt!r}: use md or csv", 2)
+    settings = Settings()
+    marks = self_assessment.AssessmentStore.for_settings(settings).all()
+    text = self_assessment.report(register.load_register(settings), marks, fmt)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        typer.echo(f"Wrote {output}", err=True)
+    else:
+        typer.echo(text, nl=False)

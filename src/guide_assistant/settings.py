@@ -83,12 +83,22 @@ class Settings(BaseSettings):
     dense_top_k: int = Field(8, description="Candidates taken from the dense (Chroma) retriever.")
     sparse_top_k: int = Field(8, description="Candidates taken from the BM25 retriever.")
     top_k: int = Field(5, description="Passages returned after reciprocal rank fusion.")
-    rrf_k: int = Field(60, description="Constant k of reciprocal rank fusion, 1/(k + rank).")
+    rrf_k: int = Field(10, description="Constant k of reciprocal rank fusion, 1/(k + rank).")
     answer_max_words: int = Field(150, description="Soft cap on words in an extractive answer.")
     abstain_threshold: float = Field(
-        0.42,
-        description="Lowest best-sentence relevance (cosine + lexical) for which the assistant "
-        "answers instead of abstaining; calibrated on evals/golden.jsonl.",
+        0.30,
+        description="Best-sentence relevance (0.5 cosine + 0.25 shared words + 0.25 passage "
+        "cosine) below which the assistant abstains; calibrated on evals/golden.jsonl with "
+        "benchmarks/calibrate_abstention.py.",
+    )
+    abstain_unknown_share: float = Field(
+        0.10,
+        description="Share of the question's content words absent from the whole corpus at "
+        "which a question counts as possibly off-topic (e.g. 'lorazepam', 'mileage').",
+    )
+    abstain_unknown_threshold: float = Field(
+        0.50,
+        description="Stricter relevance bar for possibly off-topic questions (see above).",
     )
     max_question_chars: int = Field(
         2000, description="Longest accepted question; longer input gets a clear error."

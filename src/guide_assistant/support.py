@@ -15,7 +15,9 @@ from guide_assistant.models import Answer
 from guide_assistant.text import content_stems, normalise
 
 MARKER = re.compile(r"\[(\d+)\]")
-SENTENCE = re.compile(r"(?<=\])\s+(?=\S)|(?<=[.!?])\s+(?=[A-Z])")
+# A claim runs up to its markers; text after the last marker of a line is a claim of its own
+# (and, carrying no marker, an unsupported one).
+SENTENCE = re.compile(r"(?<=\])\s+(?=[^\s\[])")
 
 
 class Claim(BaseModel):

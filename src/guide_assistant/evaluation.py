@@ -1,0 +1,230 @@
+"""Deterministic, offline evaluation of the assistant against a golden Q&A set.
+
+No LLM judge: retrieval is scored by whether the evidence spans were retrieved (llama-index's
+HitRate and MRR over passage ids), answers by must-include recall, the support checker
+(faithfulness), citation validity and abstention.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import time
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from guide_assistant import support
+from guide_assistant.models import Answer, Passage
+from guide_assistant.text import normalise
+
+
+class Evidence(BaseModel):
+    source_id: str
+    quote: str
+
+
+class GoldenItem(BaseModel):
+    """One line of ``evals/golden.jsonl``."""
+
+    id: str
+    kind: str
+    persona: str
+    history: list[str] = Field(default_factory=list)
+    question: str
+    answer: str
+    must_include: list[str] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
+
+    @property
+    def in_scope(self) -> bool:
+        return self.kind != "out_of_scope"
+
+
+class ItemResult(BaseModel):
+    """What one golden item scored."""
+
+    id: str
+    kind: str
+    persona: str
+    question: str
+    answer: str
+    reference: str
+    abstained: bool
+    in_scope: bool
+    hit_at_k: float | None = None
+    reciprocal_rank: float | None = None
+    must_include_recall: float | None = None
+    missing: list[str] = Field(default_factory=list)
+    faithfulness: float | None = None
+    unsupported: list[str] = Field(default_factory=list)
+    citations_valid: bool = True
+    citation_problems: list[str] = Field(default_factory=list)
+    abstention_correct: bool = True
+    latency_ms: float = 0.0
+    evidence: list[str] = Field(default_factory=list)
+    context_words: int = 0
+
+
+def load_golden(path: Path) -> list[GoldenItem]:
+    return [GoldenItem.model_validate_json(line) for line in path.read_text().splitlines() if line]
+
+
+def evidence_span(text: str, quote: str) -> tuple[int, int] | None:
+    """Where a quote stands in a document's text, allowing for whitespace and emphasis marks."""
+    kept = [i for i, ch in enumerate(text) if ch != "*"]  # offsets of the text without '*'
+    plain = "".join(text[i] for i in kept)
+    pattern = r"\s+".join(re.escape(w) for w in quote.replace("*", "").split())
+    match = re.search(pattern, plain)
+    if not match:
+        return None
+    return kept[match.start()], kept[match.end() - 1] + 1
+
+
+def evidence_ids(item: GoldenItem, passages: list[Passage], texts: dict[str, str]) -> set[str]:
+    """Passages that hold at least half of some evidence quote of the item."""
+    ids = set()
+    for ev in item.evidence:
+        span = evidence_span(texts.get(ev.source_id, ""), ev.quote)
+        if span is None:
+            continue
+        need = (span[1] - span[0]) / 2
+        for p in passages:
+            if p.source_id == ev.source_id:
+                overlap = min(p.end, span[1]) - max(p.start, span[0])
+                if overlap >= need:
+                    ids.add(p.id)
+    return ids
+
+
+def retrieval_scores(expected: set[str], retrieved: list[str]) -> tuple[float, float]:
+    """Hit rate and reciprocal rank, computed by llama-index's retrieval metrics."""
+    from llama_index.core.evaluation.retrieval.metrics import MRR, HitRate
+
+    if not expected:
+        return 0.0, 0.0
+    kwargs = {"expected_ids": sorted(expected), "retrieved_ids": retrieved}
+    return HitRate().compute(**kwargs).score, MRR().compute(**kwargs).score
+
+
+def citation_problems(answer: Answer, texts: dict[str, str]) -> list[str]:
+    """Markers that resolve to nothing, and cited text that is not verbatim in its source."""
+    report = support.check(answer)
+    problems = [f"[{n}] has no citation" for n in report.bad_markers]
+    for c in [*answer.citations, *answer.related]:
+        source = texts.get(c.source_id)
+        if source is not None and source[c.start : c.end] != c.text:
+            problems.append(f"[{c.n}] text is not the corpus text at {c.start}:{c.end}")
+        for quote in c.quotes:
+            if quote not in c.text:
+                problems.append(f"[{c.n}] quote not in its passage: {quote[:60]}")
+    return problems
+
+
+def score_item(
+    item: GoldenItem,
+    answer: Answer,
+    retrieved: list[Passage],
+    all_passages,
+    texts: dict[str, str],
+    latency_ms: float,
+) -> ItemResult:
+    """Every metric for one item (retrieval metrics only where there is evidence)."""
+    result = ItemResult(
+        id=item.id,
+        kind=item.kind,
+        persona=item.persona,
+        question=item.question,
+        answer=answer.answer,
+        reference=item.answer,
+        abstained=answer.abstained,
+        in_scope=item.in_scope,
+        latency_ms=round(latency_ms, 2),
+        evidence=[e.quote for e in item.evidence],
+        context_words=sum(len(p.text.split()) for p in retrieved),
+    )
+    result.abstention_correct = answer.abstained != item.in_scope
+    if item.evidence:
+        expected = evidence_ids(item, all_passages, texts)
+        result.hit_at_k, result.reciprocal_rank = retrieval_scores(
+            expected, [p.id for p in retrieved]
+        )
+    if item.in_scope:
+        said = normalise(answer.answer)
+        result.missing = [m for m in item.must_include if normalise(m) not in said]
+        if item.must_include:
+            result.must_include_recall = 1 - len(result.missing) / len(item.must_include)
+        report = support.check(answer)
+        if not answer.abstained:
+            result.faithfulness = report.faithfulness
+            result.unsupported = report.unsupported
+    result.citation_problems = citation_problems(answer, texts)
+    result.citations_valid = not result.citation_problems
+    return result
+
+
+def _mean(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return round(statistics.fmean(present), 4) if present else None
+
+
+def summarise(results: list[ItemResult]) -> dict[str, float | None]:
+    """The headline metrics of a run."""
+    in_scope = [r for r in results if r.in_scope]
+    out = [r for r in results if not r.in_scope]
+    latencies = sorted(r.latency_ms for r in results)
+    return {
+        "items": len(results),
+        "hit_at_k": _mean([r.hit_at_k for r in results]),
+        "mrr": _mean([r.reciprocal_rank for r in results]),
+        "must_include_recall": _mean([r.must_include_recall for r in in_scope]),
+        "faithfulness": _mean([r.faithfulness for r in in_scope]),
+        "citation_validity": _mean([float(r.citations_valid) for r in results]),
+        "answered_in_scope": _mean([float(not r.abstained) for r in in_scope]),
+        "refused_out_of_scope": _mean([float(r.abstained) for r in out]),
+        "latency_p50_ms": round(statistics.median(latencies), 2) if latencies else None,
+        "latency_p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))], 2)
+        if latencies
+        else None,
+        "context_words_mean": _mean([float(r.context_words) for r in results]),
+    }
+
+
+def breakdown(results: list[ItemResult], field: str) -> dict[str, dict]:
+    """``summarise`` per kind or per persona."""
+    groups: dict[str, list[ItemResult]] = {}
+    for r in results:
+        groups.setdefault(getattr(r, field), []).append(r)
+    return {key: summarise(group) for key, group in sorted(groups.items())}
+
+
+def run(assistant, items: list[GoldenItem], texts: dict[str, str]) -> list[ItemResult]:
+    """Ask every item (with its history) and score it."""
+    results = []
+    passages = assistant.index.passages
+    for item in items:
+        history = []
+        for earlier in item.history:
+            history.append({"role": "user", "content": earlier})
+            prior = assistant.ask(earlier, history=history[:-1])
+            history.append({"role": "assistant", "content": prior.answer})
+        began = time.perf_counter()
+        answer = assistant.ask(item.question, history=history)
+        latency = (time.perf_counter() - began) * 1000
+        vector = assistant.embedder.embed_query(answer.query)
+        hits = assistant.retriever.retrieve(answer.query, vector)
+        results.append(
+            score_item(item, answer, [h.passage for h in hits], passages, texts, latency)
+        )
+    return results
+
+
+def write_json(path: Path, results: list[ItemResult], summary: dict) -> None:
+    payload = {
+        "summary": summary,
+        "by_kind": breakdown(results, "kind"),
+        "by_persona": breakdown(results, "persona"),
+        "items": [r.model_dump() for r in results],
+    }
+    path.write_text(json.dumps(payload, indent=1))
