@@ -9,13 +9,13 @@ from __future__ import annotations
 import pytest
 
 THRESHOLDS = {
-    "hit_at_k": 0.83,
-    "mrr": 0.66,
-    "must_include_recall": 0.57,
+    "hit_at_k": 0.87,
+    "mrr": 0.68,
+    "must_include_recall": 0.64,
     "faithfulness": 1.00,
     "citation_validity": 1.00,
-    "answered_in_scope": 0.88,
-    "refused_out_of_scope": 0.50,
+    "answered_in_scope": 0.94,
+    "refused_out_of_scope": 0.42,
 }
 WHY = {
     "hit_at_k": lambda r: r.hit_at_k is not None and r.hit_at_k < 1,

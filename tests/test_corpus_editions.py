@@ -30,11 +30,12 @@ DOC_IDS = [d["source_id"] for d in DOCS]
 
 # ---------------------------------------------------------------- helpers
 
+
 def split_front_matter(text: str) -> tuple[dict, str]:
     assert text.startswith("---\n"), "edition must start with YAML front matter"
     end = text.index("\n---\n", 4)
     meta = yaml.safe_load(text[4:end])
-    return meta, text[end + len("\n---\n"):]
+    return meta, text[end + len("\n---\n") :]
 
 
 def normalise(text: str) -> str:
@@ -102,6 +103,7 @@ def is_dropped(entries: list[dict], lineno: int, stripped: str) -> bool:
 
 # ---------------------------------------------------------------- tests
 
+
 def test_manifest_lists_both_documents():
     assert set(DOC_IDS) == {"hee-2020-guidance", "tcsw-2014-role"}
     for d in DOCS:
@@ -164,7 +166,7 @@ def test_no_sentence_lost(source_id):
 def test_dropped_entries_occur_in_seed(source_id):
     doc = doc_by_id(source_id)
     lines = (RAW / doc["seed"]).read_text(encoding="utf-8").split("\n")
-    stripped = [l.strip() for l in lines]
+    stripped = [line.strip() for line in lines]
     for e in dropped_for(source_id):
         assert e.get("reason"), f"dropped entry without reason: {e}"
         if "pattern" in e:
@@ -173,7 +175,8 @@ def test_dropped_entries_occur_in_seed(source_id):
             assert e["text"], e
             if "line" in e:
                 assert stripped[e["line"] - 1] == e["text"], (
-                    f"seed line {e['line']} is not {e['text']!r}")
+                    f"seed line {e['line']} is not {e['text']!r}"
+                )
             else:
                 assert e["text"] in stripped, e
 
@@ -258,8 +261,20 @@ def test_resources_linked_from_existing_headings():
 
 def test_readme_nice_codes_listed():
     codes = {r["code"] for r in SOURCES["resources"]}
-    for code in ("CG136", "QS14", "NG86", "NG44", "QS148", "NG74", "NG13",
-                 "QS147", "NG10", "PH50", "NG96", "NG108"):
+    for code in (
+        "CG136",
+        "QS14",
+        "NG86",
+        "NG44",
+        "QS148",
+        "NG74",
+        "NG13",
+        "QS147",
+        "NG10",
+        "PH50",
+        "NG96",
+        "NG108",
+    ):
         assert code in codes, code
     for r in SOURCES["resources"]:
         if re.fullmatch(r"[A-Z]{2,3}\d+", r["code"]):

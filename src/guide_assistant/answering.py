@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from guide_assistant import obligations
 from guide_assistant.index import LoadedIndex
 from guide_assistant.models import (
     SECTION_SEP,
@@ -21,6 +22,7 @@ from guide_assistant.models import (
     Resource,
     Sentence,
 )
+from guide_assistant.obligations import Obligation
 from guide_assistant.retrieval import Hit
 from guide_assistant.settings import Settings
 from guide_assistant.text import content_stems, word_count
@@ -29,10 +31,18 @@ ABSTAIN_TEXT = (
     "The guidance doesn't cover this question, so I can't answer it from the sources. "
     "The closest passages are listed below as related reading; they may not answer it."
 )
+# Words that ask for a list; weaker words ("cover", "which") match too many plain questions.
 LIST_CUE = re.compile(
-    r"\b(list|lists|what are|which|examples?|ways|types|kinds|categories|checklist|steps|areas|"
-    r"duties|responsibilities|everything|cover|covers|include|includes|in place|what things|"
-    r"what do .{0,40} need|five|eight|all the)\b",
+    r"\b(list|lists|what are|what were|examples?|ways|types|kinds|categories|checklist|steps|"
+    r"duties|responsibilities|what things|actions|factors|barriers|principles|priorities|"
+    r"two|three|four|five|six|seven|eight|nine|ten|\d+ \w+s)\b",
+    re.IGNORECASE,
+)
+# Questions about duties go to the obligations register rather than free sentence picking.
+OBLIGATION_CUE = re.compile(
+    r"\b(must (we|our|trusts?|employers?|organisations?)|should (we|our|trusts?|"
+    r"employers?|organisations?)|have in place|obligations?|duties|duty|required to|"
+    r"responsibilit(y|ies)|checklist|what do (we|employers|trusts|organisations) need)\b",
     re.IGNORECASE,
 )
 FOLLOW_UP = re.compile(
@@ -49,6 +59,7 @@ ANAPHOR = re.compile(
     re.IGNORECASE,
 )
 MAX_LIST_ROWS = 30
+OBLIGATION_MIN_SIMILARITY = 0.4
 
 
 def validate_question(question: object, max_chars: int) -> str:
@@ -90,8 +101,15 @@ class Candidate:
 class Composer:
     """Picks and orders sentences for an answer; decides when to abstain."""
 
-    def __init__(self, index: LoadedIndex, settings: Settings, resources: list[Resource]):
+    def __init__(
+        self,
+        index: LoadedIndex,
+        settings: Settings,
+        resources: list[Resource],
+        register: list[Obligation] | None = None,
+    ):
         self.index = index
+        self.register = register or []
         self.settings = settings
         self.resources = resources
         self.rows_by_passage: dict[str, list[int]] = defaultdict(list)
@@ -100,6 +118,11 @@ class Composer:
             self.rows_by_passage[sentence.passage_id].append(row)
             self.rows_by_group[sentence.group].append(row)
         self.passages = {p.id: p for p in index.passages}
+        self.sentence_at = {
+            (p.source_id, s.start): row
+            for row, s in enumerate(index.sentences)
+            for p in [self.passages[s.passage_id]]
+        }
         self.stems = [set(content_stems(s.text)) for s in index.sentences]
         self.vocabulary = set().union(
             *self.stems, *(content_stems(" ".join(p.section)) for p in index.passages)
@@ -133,6 +156,44 @@ class Composer:
         items = [r for r in group if self.index.sentences[r].kind == "item"]
         return group if len(items) >= 2 else None
 
+    def _best_list(self, question: str, ranked: list[Candidate]) -> list[int] | None:
+        """The list that answers a list question: its lead-in or items rank near the top, and
+        it has the size the question names, if it names one."""
+        wanted = _count_named(question)
+        groups: dict[int, list[Candidate]] = defaultdict(list)
+        for cand in ranked[:15]:
+            groups[cand.sentence.group].append(cand)
+        best_score, best_rows = ranked[0].score - 0.05, None
+        for members in groups.values():
+            rows = self._whole_list(members[0].row)
+            if not rows or len(rows) > MAX_LIST_ROWS:
+                continue
+            items = sum(self.index.sentences[r].kind == "item" for r in rows)
+            # Several relevant members are better evidence than one lucky item.
+            score = members[0].score + 0.02 * min(len(members) - 1, 3)
+            if wanted:
+                score += 0.1 if items == wanted else -0.05
+            if score > best_score:
+                best_score, best_rows = score, rows
+        return best_rows
+
+    def _obligations(self, question: str, query: str, vector: np.ndarray) -> list[int] | None:
+        """For 'what must we have in place…': the matching register entries, most relevant
+        first, kept only where the sentence itself is about the question."""
+        if not self.register or not OBLIGATION_CUE.search(question):
+            return None
+        rows = []
+        for entry in obligations.search(self.register, query, limit=12):
+            row = self.sentence_at.get((entry.source_id, entry.start))
+            if row is None or row in rows:
+                continue
+            if float(self.index.sentence_vectors[row] @ vector) >= OBLIGATION_MIN_SIMILARITY:
+                rows.append(row)
+            if len({self.index.sentences[r].passage_id for r in rows}) > 5:
+                rows.pop()  # at most five sources, like any answer
+                break
+        return rows[:8] if len(rows) >= 2 else None
+
     def _previous(self, row: int) -> int | None:
         """The sentence before ``row`` in the same passage."""
         sentences = self.index.sentences
@@ -145,12 +206,9 @@ class Composer:
         sentences = self.index.sentences
         best = ranked[0]
         if LIST_CUE.search(question) or best.sentence.text.rstrip().endswith(":"):
-            for cand in ranked[:3]:
-                if cand.score < best.score - 0.08:
-                    break
-                rows = self._whole_list(cand.row)
-                if rows and len(rows) <= MAX_LIST_ROWS:
-                    return rows
+            rows = self._best_list(question, ranked)
+            if rows:
+                return rows
         # Fragments ("The King's Fund") read as nonsense on their own.
         readable = [c for c in ranked if word_count(c.sentence.text) >= 4] or ranked
         best = readable[0]
@@ -222,16 +280,31 @@ class Composer:
                     found.append(res)
         return found
 
-    def compose(self, question: str, query: str, vector: np.ndarray, hits: list[Hit]) -> Answer:
-        """An extractive answer, or an abstention when nothing relevant enough was found."""
-        ranked = self.candidates(query, vector, hits)
+    def compose(
+        self,
+        question: str,
+        query: str,
+        vector: np.ndarray,
+        hits: list[Hit],
+        focus: np.ndarray | None = None,
+    ) -> Answer:
+        """An extractive answer, or an abstention when nothing relevant enough was found.
+
+        ``focus`` (a follow-up's own question blended with its context) picks the sentences;
+        relevance for abstaining is the better of the two, as the context alone may carry it.
+        """
+        ranked = self.candidates(query, vector if focus is None else focus, hits)
+        relevance = ranked[0].score if ranked else 0.0
+        if focus is not None and ranked:
+            relevance = max(relevance, self.candidates(query, vector, hits)[0].score)
         scores = {h.passage.id: h.score for h in hits}
-        if not ranked or self.should_abstain(query, ranked[0].score):
+        if not ranked or self.should_abstain(query, relevance):
             related = [self.citation(i + 1, h.passage, h.score, []) for i, h in enumerate(hits[:3])]
             return Answer(
                 question=question, answer=ABSTAIN_TEXT, abstained=True, related=related, query=query
             )
-        rows = self.select(question, ranked)
+        duties = self._obligations(question, query, vector if focus is None else focus)
+        rows = duties or self.select(question, ranked)
         numbers: dict[str, int] = {}
         quotes: dict[str, list[str]] = defaultdict(list)
         lines: list[str] = []
@@ -240,7 +313,8 @@ class Composer:
             n = numbers.setdefault(sentence.passage_id, len(numbers) + 1)
             shown = EMPHASIS.sub("", FOOTNOTE.sub("", sentence.text)).strip()
             quotes[sentence.passage_id].append(sentence.text)
-            lines.append(f"- {shown} [{n}]" if sentence.kind == "item" else f"{shown} [{n}]")
+            bullet = sentence.kind == "item" or duties is not None
+            lines.append(f"- {shown} [{n}]" if bullet else f"{shown} [{n}]")
         citations = [
             self.citation(n, self.passages[pid], scores.get(pid, 0.0), quotes[pid])
             for pid, n in numbers.items()
@@ -252,6 +326,24 @@ class Composer:
             resources=self.linked_resources(citations),
             query=query,
         )
+
+
+NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve".split()
+    )
+}
+
+
+def _count_named(question: str) -> int | None:
+    """The size of list a question names ('the five role categories', '15 actions')."""
+    for word in re.findall(r"[a-z]+|\d+", question.lower()):
+        if word.isdigit() and 1 < int(word) <= MAX_LIST_ROWS:
+            return int(word)
+        if word in NUMBER_WORDS and NUMBER_WORDS[word] > 1:
+            return NUMBER_WORDS[word]
+    return None
 
 
 def _layout(lines: list[str]) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import torch
 
-from guide_assistant import answering, corpus, index
+from guide_assistant import answering, corpus, index, obligations
 from guide_assistant.components.embedding import Embedder
 from guide_assistant.models import Answer, ChatMessage
 from guide_assistant.retrieval import HybridRetriever
@@ -22,7 +23,10 @@ class Assistant:
         self.embedder = embedder
         self.retriever = HybridRetriever(loaded, settings)
         self.composer = answering.Composer(
-            loaded, settings, corpus.load_resources(settings.corpus_dir)
+            loaded,
+            settings,
+            corpus.load_resources(settings.corpus_dir),
+            obligations.load_register(settings),
         )
 
     @classmethod
@@ -63,7 +67,12 @@ class Assistant:
         t1 = time.perf_counter()
         hits = self.retriever.retrieve(query, vector, sources or None)
         t2 = time.perf_counter()
-        answer = self.composer.compose(text, query, vector, hits)
+        focus = None
+        if query != text:  # a follow-up: search with the context, pick sentences for the ask
+            focus = vector + self.embedder.embed_query(text)
+            focus /= float(np.linalg.norm(focus)) or 1.0
+        answer = self.composer.compose(text, query, vector, hits, focus)
+        answer.retrieved = [h.passage.id for h in hits]
         t3 = time.perf_counter()
         answer.timings_ms = {
             "embed": round((t1 - t0) * 1000, 2),

@@ -212,11 +212,8 @@ def run(assistant, items: list[GoldenItem], texts: dict[str, str]) -> list[ItemR
         began = time.perf_counter()
         answer = assistant.ask(item.question, history=history)
         latency = (time.perf_counter() - began) * 1000
-        vector = assistant.embedder.embed_query(answer.query)
-        hits = assistant.retriever.retrieve(answer.query, vector)
-        results.append(
-            score_item(item, answer, [h.passage for h in hits], passages, texts, latency)
-        )
+        retrieved = [assistant.retriever.by_id[pid] for pid in answer.retrieved]
+        results.append(score_item(item, answer, retrieved, passages, texts, latency))
     return results
 
 

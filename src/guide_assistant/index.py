@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import time
+import uuid
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -21,7 +22,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from guide_assistant import chunking, corpus
-from guide_assistant.components import vector_store
+from guide_assistant.components import readers, vector_store
 from guide_assistant.components.embedding import Embedder
 from guide_assistant.models import Passage, Sentence
 from guide_assistant.settings import Settings
@@ -62,6 +63,10 @@ def fingerprint(settings: Settings) -> dict:
         "files": corpus.fingerprint_files(corpus.input_files(settings)),
         "embedding_model": settings.embedding_model,
         "chunk_max_tokens": settings.chunk_max_tokens,
+        # The code that turns files into chunks: a change to it must rebuild, not reuse.
+        "pipeline": corpus.fingerprint_files(
+            [Path(m.__file__) for m in (chunking, corpus, readers)]
+        ),
         "chroma": [settings.chroma_mode, settings.chroma_host, settings.chroma_port]
         if settings.chroma_mode == "server"
         else ["embedded"],
@@ -145,7 +150,7 @@ def build(settings: Settings, rebuild: bool = False, progress: bool = False) -> 
     cache.update(zip([k for k, _ in missing], fresh, strict=True))
     vectors = np.stack([cache[k] for k in keys]) if keys else np.zeros((0, embedder.dimension))
 
-    build_id = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
+    build_id = time.strftime("%Y%m%d-%H%M%S") + f"-{uuid.uuid4().hex[:8]}"
     out = settings.index_dir / "builds" / build_id
     out.mkdir(parents=True)
     _persist(settings, out, chunks, sentences, vectors, keys)
@@ -205,7 +210,7 @@ def _persist(settings, out, chunks, sentences, vectors, keys) -> None:
         for i, c in enumerate(chunks)
     ]
     client = vector_store.client(settings, out)
-    vector_store.create_store(client, _collection(out.name)).add(nodes)
+    _add(vector_store.create_store(client, _collection(out.name)), nodes)
     # Sentences get their own collection: a short question often matches one sentence far
     # better than the passage around it (hit@5 +0.03 to +0.07 on the golden set).
     sentence_nodes = [
@@ -217,7 +222,7 @@ def _persist(settings, out, chunks, sentences, vectors, keys) -> None:
         )
         for i, s in enumerate(sentences)
     ]
-    vector_store.create_store(client, _collection(out.name, "sentences")).add(sentence_nodes)
+    _add(vector_store.create_store(client, _collection(out.name, "sentences")), sentence_nodes)
     bm25 = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(n, 50))
     bm25.persist(str(out / "bm25"))
     with open(out / "passages.jsonl", "w") as fh:
@@ -226,6 +231,12 @@ def _persist(settings, out, chunks, sentences, vectors, keys) -> None:
         fh.writelines(s.model_dump_json() + "\n" for s in sentences)
     np.save(out / "vectors.npy", vectors)
     (out / "embed_keys.json").write_text(json.dumps(keys))
+
+
+def _add(store, nodes: list, batch: int = 1000) -> None:
+    """Add nodes in batches: Chroma refuses one call larger than its max batch (5,461 here)."""
+    for i in range(0, len(nodes), batch):
+        store.add(nodes[i : i + batch])
 
 
 def _prune(settings: Settings, keep: set[Path | None]) -> None:

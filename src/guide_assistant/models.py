@@ -107,6 +107,9 @@ class Answer(BaseModel):
         default_factory=list, description="Linked NICE resources of the cited sections."
     )
     query: str = Field("", description="The standalone query actually searched.")
+    retrieved: list[str] = Field(
+        default_factory=list, description="Ids of the passages retrieved, best first."
+    )
 
 
 class ChatMessage(BaseModel):

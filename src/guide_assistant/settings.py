@@ -80,13 +80,13 @@ class Settings(BaseSettings):
     )
     chroma_host: str = Field("127.0.0.1", description="Chroma server host (server mode).")
     chroma_port: int = Field(8000, description="Chroma server port (server mode).")
-    dense_top_k: int = Field(8, description="Candidates taken from the dense (Chroma) retriever.")
-    sparse_top_k: int = Field(8, description="Candidates taken from the BM25 retriever.")
+    dense_top_k: int = Field(20, description="Candidates taken from the dense (Chroma) retriever.")
+    sparse_top_k: int = Field(20, description="Candidates taken from the BM25 retriever.")
     top_k: int = Field(5, description="Passages returned after reciprocal rank fusion.")
     rrf_k: int = Field(10, description="Constant k of reciprocal rank fusion, 1/(k + rank).")
     answer_max_words: int = Field(150, description="Soft cap on words in an extractive answer.")
     abstain_threshold: float = Field(
-        0.30,
+        0.25,
         description="Best-sentence relevance (0.5 cosine + 0.25 shared words + 0.25 passage "
         "cosine) below which the assistant abstains; calibrated on evals/golden.jsonl with "
         "benchmarks/calibrate_abstention.py.",
@@ -97,7 +97,7 @@ class Settings(BaseSettings):
         "which a question counts as possibly off-topic (e.g. 'lorazepam', 'mileage').",
     )
     abstain_unknown_threshold: float = Field(
-        0.50,
+        0.45,
         description="Stricter relevance bar for possibly off-topic questions (see above).",
     )
     max_question_chars: int = Field(

@@ -6,10 +6,12 @@ must stay inside the model's window, which it would otherwise truncate silently)
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from guide_assistant.settings import PACKAGED_MODEL, offline_environment
 
@@ -79,6 +81,16 @@ class Embedder:
         Texts go in length order so each batch pads little (about 30% faster here), and the
         vectors come back in the caller's order.
         """
+        # Same thread count for every build: results then don't depend on whether a query
+        # path (which drops to one thread) ran earlier in this process.
+        previous = torch.get_num_threads()
+        torch.set_num_threads(os.cpu_count() or 1)
+        try:
+            return self._embed_sorted(texts, progress)
+        finally:
+            torch.set_num_threads(previous)
+
+    def _embed_sorted(self, texts: list[str], progress=None) -> np.ndarray:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for i in range(0, len(order), self.batch_size):

@@ -9,6 +9,10 @@ from pathlib import Path
 
 from guide_assistant.settings import Settings, offline_environment
 
+# A few thousand vectors: a wide search costs well under a millisecond and makes the
+# approximate index return the exact neighbours, so results don't vary between builds.
+HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 200}
+
 
 class ChromaUnavailable(RuntimeError):
     """The Chroma server could not be reached; the message names host and port."""
@@ -39,7 +43,7 @@ def create_store(chroma_client, name: str):
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     collection = chroma_client.get_or_create_collection(
-        name=name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        name=name, embedding_function=None, configuration={"hnsw": HNSW}
     )
     return ChromaVectorStore(chroma_collection=collection)
 

@@ -1,0 +1,177 @@
+"""Rendering for the chat: answers, sources with highlighted quotes, and Markdown export.
+
+Everything from the index or the user is HTML-escaped here; only the tags we build get through.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+from guide_assistant.models import Answer, Citation, Resource
+
+NOT_COVERED = "The guidance doesn't cover this."
+_SAFE_URL = re.compile(r"^(https?://|/|gradio_api/)", re.IGNORECASE)
+
+
+def quote_spans(text: str, quotes: list[str]) -> list[tuple[int, int]]:
+    """Character spans of ``quotes`` in ``text`` (exact, else whitespace-tolerant), merged."""
+    spans: list[tuple[int, int]] = []
+    for q in quotes:
+        q = q.strip()
+        if not q:
+            continue
+        at = text.find(q)
+        if at >= 0:
+            spans.append((at, at + len(q)))
+            continue
+        # Sentences may be stored with different line wrapping than the passage.
+        pattern = r"\s+".join(re.escape(word) for word in q.split())
+        match = re.search(pattern, text)
+        if match:
+            spans.append(match.span())
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def highlight(text: str, quotes: list[str]) -> str:
+    """``text`` HTML-escaped, with ``<mark>`` around each quoted sentence."""
+    out, pos = [], 0
+    for start, end in quote_spans(text, quotes):
+        out += [html.escape(text[pos:start]), "<mark>", html.escape(text[start:end]), "</mark>"]
+        pos = end
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def source_link(citation: Citation, corpus_dir: Path | None = None) -> str | None:
+    """The citation's own URL, else the corpus edition file served by Gradio, else None."""
+    if citation.url and _SAFE_URL.match(citation.url):
+        return citation.url
+    if corpus_dir is not None:
+        edition = Path(corpus_dir) / f"{citation.source_id}.md"
+        if edition.is_file():
+            return "gradio_api/file=" + quote(str(edition.resolve()))
+    return None
+
+
+def _link_html(url: str | None, text: str) -> str:
+    if not url:
+        return ""
+    return (
+        f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">'
+        f"{html.escape(text)}</a>"
+    )
+
+
+def resources_html(resources: list[Resource]) -> str:
+    """'See also' links to the NICE resources the cited sections link."""
+    if not resources:
+        return ""
+    items = "".join(
+        f"<li>{_link_html(r.url, f'{r.code}: {r.title}') or html.escape(f'{r.code}: {r.title}')}"
+        "</li>"
+        for r in resources
+    )
+    return f'<div class="see-also"><strong>See also</strong><ul>{items}</ul></div>'
+
+
+def sources_html(citations: list[Citation], corpus_dir: Path | None = None) -> str:
+    """One collapsible block per source: title, section path, highlighted passage, link."""
+    blocks = []
+    for c in citations:
+        link = _link_html(source_link(c, corpus_dir), "Open the source document")
+        blocks.append(
+            f'<details class="source" id="source-{c.n}" '
+            'style="border:1px solid currentColor;border-radius:6px;padding:6px 10px;'
+            'margin:6px 0">'
+            f'<summary style="cursor:pointer"><strong>[{c.n}] {html.escape(c.title)}</strong>'
+            f'<br><span class="section">{html.escape(c.section)}</span></summary>'
+            f'<div class="passage" style="white-space:pre-wrap;margin:8px 0">'
+            f"{highlight(c.text, c.quotes)}</div>{link}</details>"
+        )
+    return "".join(blocks)
+
+
+def panel_html(answer: Answer | None, corpus_dir: Path | None = None) -> str:
+    """The side panel for the latest answer: its sources, or the abstention and related reading."""
+    if answer is None:
+        return (
+            '<div id="sources-empty"><p>Ask a question: the passages each answer quotes will '
+            "appear here, with the quoted sentences highlighted.</p></div>"
+        )
+    if answer.abstained:
+        head = (
+            '<div class="abstain-notice" role="note" style="border-left:6px solid #b45309;'
+            f'padding:8px 12px;margin-bottom:8px"><strong>⚠ {NOT_COVERED}</strong><br>'
+            "These are the closest passages; they may not answer your question.</div>"
+        )
+        body = sources_html(answer.related, corpus_dir)
+    else:
+        head = (
+            f'<p class="sources-head">Sources for the latest answer ({len(answer.citations)})</p>'
+        )
+        body = sources_html(answer.citations, corpus_dir)
+    return head + body + resources_html(answer.resources)
+
+
+def chat_answer(answer: Answer) -> str:
+    """The answer as a chat message: Markdown with [n] markers, abstentions flagged."""
+    if answer.abstained:
+        return f"> **⚠ {NOT_COVERED}**\n\n{answer.answer}"
+    return answer.answer
+
+
+def chat_sources(answer: Answer, corpus_dir: Path | None = None) -> tuple[str, str]:
+    """(title, HTML body) of the collapsible 'sources' message under an answer."""
+    cited = answer.related if answer.abstained else answer.citations
+    title = (
+        f"Related passages ({len(cited)}) — may not answer it"
+        if answer.abstained
+        else f"Sources ({len(cited)})"
+    )
+    return title, sources_html(cited, corpus_dir) + resources_html(answer.resources)
+
+
+def _blockquote(text: str) -> str:
+    return "\n".join("> " + line if line.strip() else ">" for line in text.splitlines())
+
+
+def conversation_markdown(turns: list[Answer]) -> str:
+    """The whole conversation, each answer followed by its numbered sources, as Markdown."""
+    out = ["# Conversation with Guide Assistant", ""]
+    for i, a in enumerate(turns, 1):
+        out += [f"## Q{i}. {a.question}", ""]
+        if a.abstained:
+            out += [f"**{NOT_COVERED}**", ""]
+        out += [a.answer, ""]
+        cited = a.related if a.abstained else a.citations
+        if cited:
+            out += ["### Related passages" if a.abstained else "### Sources", ""]
+        for c in cited:
+            out += [f"**[{c.n}] {c.title}** — {c.section}", ""]
+            out += [_blockquote(c.text), ""]
+            if c.quotes:
+                out += ["Quoted: " + " ".join(f"“{q}”" for q in c.quotes), ""]
+            if c.url:
+                out += [f"<{c.url}>", ""]
+        for r in a.resources:
+            out += [f"- See also: {r.code} {r.title}" + (f" <{r.url}>" if r.url else "")]
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def write_export(turns: list[Answer]) -> Path:
+    """Write the conversation to a fresh temp folder; returns the .md file's path."""
+    folder = Path(tempfile.mkdtemp(prefix="guide-export-"))
+    path = folder / "guide-assistant-conversation.md"
+    path.write_text(conversation_markdown(turns), encoding="utf-8")
+    return path
