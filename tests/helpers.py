@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from guide_assistant.settings import Settings
@@ -91,3 +93,17 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def running_app(assistant, settings: Settings) -> Iterator[str]:
+    """The chat app served on a free loopback port in a background thread; yields its URL."""
+    from guide_assistant import ui
+
+    demo = ui.build_app(assistant, settings)
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()

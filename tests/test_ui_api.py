@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import sqlite3
 from collections.abc import Iterator
 
@@ -11,14 +10,9 @@ import pytest
 from guide_assistant import ui
 from guide_assistant.feedback import FeedbackStore
 from guide_assistant.settings import Settings
+from tests.helpers import running_app
 
 SUPERVISION = "How often should I get supervision once I've finished ASYE?"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -27,13 +21,8 @@ def served(assistant, index_settings, tmp_path_factory) -> Iterator[tuple[str, S
     settings = index_settings.model_copy(
         update={"data_dir": tmp_path_factory.mktemp("ui-api") / "data"}
     )
-    demo = ui.build_app(assistant, settings)
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/", settings
-    finally:
-        demo.close()
+    with running_app(assistant, settings) as url:
+        yield url, settings
 
 
 @pytest.fixture()

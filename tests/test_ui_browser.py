@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import running_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -15,7 +16,6 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 expect.set_options(timeout=30_000)  # answers can queue behind model start-up
 
-from guide_assistant import ui  # noqa: E402
 from guide_assistant.feedback import FeedbackStore  # noqa: E402
 
 SHOTS = Path(__file__).parent / "screenshots"
@@ -32,24 +32,13 @@ ARGS = [
 TIMEOUT = 30_000  # ms: first answers include Gradio's queue start-up
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served(assistant, index_settings, tmp_path_factory) -> Iterator[tuple[str, object]]:
     settings = index_settings.model_copy(
         update={"data_dir": tmp_path_factory.mktemp("ui-browser") / "data"}
     )
-    demo = ui.build_app(assistant, settings)
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/", settings
-    finally:
-        demo.close()
+    with running_app(assistant, settings) as url:
+        yield url, settings
 
 
 @pytest.fixture(scope="module")

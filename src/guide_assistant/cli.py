@@ -1,4 +1,4 @@
-"""The ``guide-assistant`` command: ingest, ask, chat, serve, sources.
+"""Guide Assistant: cited answers from the guidance on supporting mental health social workers.
 
 Thin: it loads Settings once, calls the pipeline and turns known errors into one-line
 messages (exit 2 for bad input, 1 for a missing or broken index) instead of tracebacks.
@@ -79,7 +79,13 @@ def ask(
 ) -> None:
     """Answer one question with its sources."""
     offline_environment()
+    from guide_assistant.answering import validate_question
+
     settings = Settings()
+    try:  # before loading anything: a bad question should fail at once
+        validate_question(question, settings.max_question_chars)
+    except QuestionError as exc:
+        _fail(str(exc), 2)
     assistant = _assistant(settings)
     try:
         answer = assistant.ask(question, sources=source)

@@ -121,7 +121,10 @@ def user_files(user_dir: Path) -> list[Path]:
     return sorted(
         p
         for p in user_dir.rglob("*")
-        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in USER_SUFFIXES
+        if p.is_file()
+        and not p.name.startswith(".")
+        and p.suffix.lower() in USER_SUFFIXES
+        and p.relative_to(user_dir) != Path("README.md")  # the folder's own instructions
     )
 
 

@@ -33,6 +33,7 @@ def offline_environment() -> None:
         "ANONYMIZED_TELEMETRY": "False",
         "GRADIO_ANALYTICS_ENABLED": "False",
         "TOKENIZERS_PARALLELISM": "false",
+        "HF_HUB_DISABLE_PROGRESS_BARS": "1",  # no "Loading weights" bars in the CLI's output
     }.items():
         os.environ.setdefault(key, value)
 
@@ -70,9 +71,6 @@ class Settings(BaseSettings):
         200,
         description="Largest chunk, in model tokens, including its section-path prefix; must stay "
         "under the model's 256-token window.",
-    )
-    chunk_min_tokens: int = Field(
-        40, description="Chunks smaller than this are merged with a neighbour in the same section."
     )
     chroma_mode: Literal["embedded", "server"] = Field(
         "embedded",

@@ -11,7 +11,6 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from guide_assistant.settings import PACKAGED_MODEL, offline_environment
 
@@ -83,6 +82,8 @@ class Embedder:
         """
         # Same thread count for every build: results then don't depend on whether a query
         # path (which drops to one thread) ran earlier in this process.
+        import torch
+
         previous = torch.get_num_threads()
         torch.set_num_threads(os.cpu_count() or 1)
         try:
