@@ -11,7 +11,7 @@ import pytest
 THRESHOLDS = {
     "hit_at_k": 0.87,
     "mrr": 0.68,
-    "must_include_recall": 0.64,
+    "must_include_recall": 0.66,
     "faithfulness": 1.00,
     "citation_validity": 1.00,
     "answered_in_scope": 0.94,

@@ -216,7 +216,7 @@ class Composer:
         words = word_count(best.sentence.text)
         vectors = self.index.sentence_vectors
         for cand in readable[1:]:
-            if len(chosen) >= 4 or cand.score < best.score - 0.1:
+            if len(chosen) >= 4 or cand.score < best.score - 0.15:
                 break
             size = word_count(cand.sentence.text)
             if words + size > self.settings.answer_max_words:

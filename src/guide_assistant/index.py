@@ -224,7 +224,7 @@ def _persist(settings, out, chunks, sentences, vectors, keys) -> None:
     ]
     _add(vector_store.create_store(client, _collection(out.name, "sentences")), sentence_nodes)
     bm25 = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(n, 50))
-    bm25.persist(str(out / "bm25"))
+    bm25.persist(str(out / "bm25"), show_progress=False)
     with open(out / "passages.jsonl", "w") as fh:
         fh.writelines(c.passage.model_dump_json() + "\n" for c in chunks)
     with open(out / "sentences.jsonl", "w") as fh:

@@ -84,6 +84,8 @@ def render(settings: Settings) -> None:
         value=_rows(register, store.all()),
         interactive=False,
         wrap=True,
+        # The duty itself gets the room; without widths the long labels crowd it off-screen.
+        column_widths=["12%", "8%", "10%", "42%", "14%", "7%", "7%"],
         label="Obligations register (select a row)",
     )
     shown = gr.State([e.id for e in register])
