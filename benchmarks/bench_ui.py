@@ -122,8 +122,8 @@ def main() -> None:
             out.append((time.perf_counter() - t0) * 1000)
         return out
 
-    # Gradio runs handlers in worker threads; torch inference on the main thread measured far
-    # slower here, so report both to keep the comparison fair.
+    # Gradio runs handlers in worker threads: time the direct path both there and on the main
+    # thread (they once differed 20x, through OpenMP thread contention), so the ratio is fair.
     on_main = timed_direct()
     with ThreadPoolExecutor(max_workers=1) as pool:
         in_thread = pool.submit(timed_direct).result()
