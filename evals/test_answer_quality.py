@@ -14,8 +14,8 @@ THRESHOLDS = {
     "must_include_recall": 0.66,
     "faithfulness": 1.00,
     "citation_validity": 1.00,
-    "answered_in_scope": 0.94,
-    "refused_out_of_scope": 0.42,
+    "answered_in_scope": 0.91,
+    "refused_out_of_scope": 0.64,
 }
 WHY = {
     "hit_at_k": lambda r: r.hit_at_k is not None and r.hit_at_k < 1,

@@ -61,6 +61,8 @@ def test_list_questions_get_the_whole_list(assistant):
     [
         "what is the maximum dose of lorazepam for rapid tranquillisation?",
         "how does a 5150 psychiatric hold work in California?",
+        "what is the mileage allowance for a lease car?",
+        "what's the dress code for home visits?",
     ],
 )
 def test_out_of_scope_questions_abstain_with_related_passages(assistant, question):
@@ -127,3 +129,16 @@ def test_network_is_blocked_during_tests():
 
     with pytest.raises(SocketConnectBlockedError):
         socket.create_connection(("203.0.113.1", 80), timeout=1)
+
+
+def test_abstention_weighs_relevance_unknown_words_and_coverage(index_settings):
+    from guide_assistant.abstention import Abstention, Signals
+
+    decide = Abstention(index_settings, [], []).abstain
+    assert decide(Signals(relevance=0.1, unknown_share=0.0, coverage=1.0))
+    assert not decide(Signals(relevance=0.5, unknown_share=0.0, coverage=1.0))
+    # Middling relevance is not enough when the answer misses every distinctive word asked.
+    assert decide(Signals(relevance=0.5, unknown_share=0.0, coverage=0.0))
+    # ... or when the question is mostly words the corpus never uses.
+    assert decide(Signals(relevance=0.35, unknown_share=0.5, coverage=1.0))
+    assert not decide(Signals(relevance=0.7, unknown_share=0.0, coverage=0.0))

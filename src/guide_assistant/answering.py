@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from guide_assistant import obligations
+from guide_assistant.abstention import Abstention, Signals
 from guide_assistant.index import LoadedIndex
 from guide_assistant.models import (
     SECTION_SEP,
@@ -91,6 +92,15 @@ def standalone_query(question: str, history: list[ChatMessage]) -> str:
 
 
 @dataclass
+class Draft:
+    """What an answer would say (sentence rows), before deciding whether to say it."""
+
+    rows: list[int]
+    duties: bool  # the rows are obligations from the register
+    signals: Signals
+
+
+@dataclass
 class Candidate:
     row: int
     sentence: Sentence
@@ -124,17 +134,8 @@ class Composer:
             for p in [self.passages[s.passage_id]]
         }
         self.stems = [set(content_stems(s.text)) for s in index.sentences]
-        self.vocabulary = set().union(
-            *self.stems, *(content_stems(" ".join(p.section)) for p in index.passages)
-        )
-
-    def should_abstain(self, query: str, best: float) -> bool:
-        """Too little relevance, or words the corpus never uses and only middling relevance."""
-        s = self.settings
-        stems = content_stems(query)
-        unknown = sum(w not in self.vocabulary for w in stems) / max(len(stems), 1)
-        return best < s.abstain_threshold or (
-            unknown >= s.abstain_unknown_share and best < s.abstain_unknown_threshold
+        self.abstention = Abstention(
+            settings, self.stems, [" ".join(p.section) for p in index.passages]
         )
 
     def candidates(self, query: str, vector: np.ndarray, hits: list[Hit]) -> list[Candidate]:
@@ -280,15 +281,15 @@ class Composer:
                     found.append(res)
         return found
 
-    def compose(
+    def draft(
         self,
         question: str,
         query: str,
         vector: np.ndarray,
         hits: list[Hit],
         focus: np.ndarray | None = None,
-    ) -> Answer:
-        """An extractive answer, or an abstention when nothing relevant enough was found.
+    ) -> Draft:
+        """The sentences an answer would quote, and the signals that decide if it is given.
 
         ``focus`` (a follow-up's own question blended with its context) picks the sentences;
         relevance for abstaining is the better of the two, as the context alone may carry it.
@@ -297,14 +298,28 @@ class Composer:
         relevance = ranked[0].score if ranked else 0.0
         if focus is not None and ranked:
             relevance = max(relevance, self.candidates(query, vector, hits)[0].score)
+        duties = self._obligations(question, query, vector if focus is None else focus)
+        rows = (duties or self.select(question, ranked)) if ranked else []
+        signals = self.abstention.signals(question, query, relevance, rows)
+        return Draft(rows, duties is not None, signals)
+
+    def compose(
+        self,
+        question: str,
+        query: str,
+        vector: np.ndarray,
+        hits: list[Hit],
+        focus: np.ndarray | None = None,
+    ) -> Answer:
+        """An extractive answer, or an abstention when nothing relevant enough was found."""
+        draft = self.draft(question, query, vector, hits, focus)
         scores = {h.passage.id: h.score for h in hits}
-        if not ranked or self.should_abstain(query, relevance):
+        if not draft.rows or self.abstention.abstain(draft.signals):
             related = [self.citation(i + 1, h.passage, h.score, []) for i, h in enumerate(hits[:3])]
             return Answer(
                 question=question, answer=ABSTAIN_TEXT, abstained=True, related=related, query=query
             )
-        duties = self._obligations(question, query, vector if focus is None else focus)
-        rows = duties or self.select(question, ranked)
+        rows, duties = draft.rows, draft.duties
         numbers: dict[str, int] = {}
         quotes: dict[str, list[str]] = defaultdict(list)
         lines: list[str] = []
@@ -313,7 +328,7 @@ class Composer:
             n = numbers.setdefault(sentence.passage_id, len(numbers) + 1)
             shown = EMPHASIS.sub("", FOOTNOTE.sub("", sentence.text)).strip()
             quotes[sentence.passage_id].append(sentence.text)
-            bullet = sentence.kind == "item" or duties is not None
+            bullet = sentence.kind == "item" or duties
             lines.append(f"- {shown} [{n}]" if bullet else f"{shown} [{n}]")
         citations = [
             self.citation(n, self.passages[pid], scores.get(pid, 0.0), quotes[pid])

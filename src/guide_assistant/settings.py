@@ -90,13 +90,18 @@ class Settings(BaseSettings):
         "benchmarks/calibrate_abstention.py.",
     )
     abstain_unknown_share: float = Field(
-        0.10,
+        0.20,
         description="Share of the question's content words absent from the whole corpus at "
         "which a question counts as possibly off-topic (e.g. 'lorazepam', 'mileage').",
     )
     abstain_unknown_threshold: float = Field(
-        0.45,
+        0.40,
         description="Stricter relevance bar for possibly off-topic questions (see above).",
+    )
+    abstain_uncovered_threshold: float = Field(
+        0.60,
+        description="Relevance bar when the chosen answer contains none of the question's "
+        "distinctive words (e.g. 'salary', 'parking').",
     )
     max_question_chars: int = Field(
         2000, description="Longest accepted question; longer input gets a clear error."
