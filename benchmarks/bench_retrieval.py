@@ -26,7 +26,7 @@ def main() -> None:
     from llama_index.core import Document, VectorStoreIndex
     from llama_index.core.node_parser import SentenceSplitter
 
-    from guide_assistant import answering, corpus, evaluation, index
+    from guide_assistant import corpus, evaluation, index, questions
     from guide_assistant.assistant import Assistant
     from guide_assistant.models import ChatMessage, Passage
 
@@ -62,7 +62,7 @@ def main() -> None:
     scores: dict[str, list[tuple[float, float, int]]] = {"default": [], "ours": []}
     for item in items:
         history = [ChatMessage(role="user", content=h) for h in item.history]
-        query = answering.standalone_query(item.question, history)
+        query = questions.standalone_query(item.question, history)
         vector = assistant.embedder.embed_query(query)
         ours = [h.passage for h in assistant.retriever.retrieve(query, vector)]
         default = [default_passages[n.node.node_id] for n in default_retriever.retrieve(query)]

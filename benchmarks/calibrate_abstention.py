@@ -25,7 +25,7 @@ def main() -> None:
     parser.add_argument("--min-answered", type=float, default=0.85)
     args = parser.parse_args()
     offline_environment()
-    from guide_assistant import answering, evaluation
+    from guide_assistant import evaluation, questions
     from guide_assistant.abstention import Abstention
     from guide_assistant.assistant import Assistant
     from guide_assistant.models import ChatMessage
@@ -34,7 +34,7 @@ def main() -> None:
     features = []  # (out of scope?, Signals)
     for item in evaluation.load_golden(ROOT / "evals" / "golden.jsonl"):
         history = [ChatMessage(role="user", content=h) for h in item.history]
-        query = answering.standalone_query(item.question, history)
+        query = questions.standalone_query(item.question, history)
         vector = assistant.embedder.embed_query(query)
         hits = assistant.retriever.retrieve(query, vector)
         draft = assistant.composer.draft(item.question, query, vector, hits)

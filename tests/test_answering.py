@@ -9,8 +9,8 @@ import pytest
 from pytest_socket import SocketConnectBlockedError
 
 from guide_assistant import support
-from guide_assistant.answering import standalone_query
 from guide_assistant.models import Answer, ChatMessage, QuestionError
+from guide_assistant.questions import standalone_query
 
 
 def _corpus_text(assistant, source_id: str) -> str:

@@ -16,10 +16,8 @@ from guide_assistant.index import LoadedIndex
 from guide_assistant.models import (
     SECTION_SEP,
     Answer,
-    ChatMessage,
     Citation,
     Passage,
-    QuestionError,
     Resource,
     Sentence,
 )
@@ -46,12 +44,6 @@ OBLIGATION_CUE = re.compile(
     r"responsibilit(y|ies)|checklist|what do (we|employers|trusts|organisations) need)\b",
     re.IGNORECASE,
 )
-FOLLOW_UP = re.compile(
-    r"^\s*(and|but|so|ok|okay|what about|how about|also|then|same|is that|does that|"
-    r"do they|does it|can it|can they|what if)\b|\b(it|that|this|they|them|those|these|there|"
-    r"he|she|his|her|their)\b",
-    re.IGNORECASE,
-)
 FOOTNOTE = re.compile(r"\[\^\d+\]")
 EMPHASIS = re.compile(r"\*{1,2}(?=\S)|(?<=\S)\*{1,2}|^\*+|\*+$")
 ANAPHOR = re.compile(
@@ -61,34 +53,6 @@ ANAPHOR = re.compile(
 )
 MAX_LIST_ROWS = 30
 OBLIGATION_MIN_SIMILARITY = 0.4
-
-
-def validate_question(question: object, max_chars: int) -> str:
-    """The question, cleaned; raises ``QuestionError`` with a user-facing message."""
-    if not isinstance(question, str):
-        raise QuestionError("Please type a question as text.")
-    text = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
-    if not text:
-        raise QuestionError("Please type a question: the input was empty.")
-    if len(text) > max_chars:
-        raise QuestionError(
-            f"That question is {len(text):,} characters long; the limit is {max_chars:,}. "
-            "Please ask something shorter."
-        )
-    if not re.search(r"[^\W\d_]{2,}", text):
-        raise QuestionError("That doesn't look like a question in words; please rephrase it.")
-    return text
-
-
-def standalone_query(question: str, history: list[ChatMessage]) -> str:
-    """A follow-up ('and how often?') is searched together with the question(s) before it."""
-    asked = [m.content for m in history if m.role == "user" and m.content.strip()]
-    if not asked or not (FOLLOW_UP.search(question) or len(content_stems(question)) <= 3):
-        return question
-    context = [asked[-1]]
-    if len(asked) > 1 and (FOLLOW_UP.search(asked[-1]) or len(content_stems(asked[-1])) <= 3):
-        context.insert(0, asked[-2])
-    return " ".join([*context, question])
 
 
 @dataclass
@@ -303,16 +267,8 @@ class Composer:
         signals = self.abstention.signals(question, query, relevance, rows)
         return Draft(rows, duties is not None, signals)
 
-    def compose(
-        self,
-        question: str,
-        query: str,
-        vector: np.ndarray,
-        hits: list[Hit],
-        focus: np.ndarray | None = None,
-    ) -> Answer:
-        """An extractive answer, or an abstention when nothing relevant enough was found."""
-        draft = self.draft(question, query, vector, hits, focus)
+    def compose(self, question: str, query: str, hits: list[Hit], draft: Draft) -> Answer:
+        """The extractive answer a draft makes, or an abstention when it should not be given."""
         scores = {h.passage.id: h.score for h in hits}
         if not draft.rows or self.abstention.abstain(draft.signals):
             related = [self.citation(i + 1, h.passage, h.score, []) for i, h in enumerate(hits[:3])]

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import torch
 
-from guide_assistant import answering, corpus, index, obligations
+from guide_assistant import answering, corpus, index, obligations, questions
 from guide_assistant.components.embedding import Embedder
 from guide_assistant.models import Answer, ChatMessage
 from guide_assistant.retrieval import HybridRetriever
@@ -59,9 +59,9 @@ class Assistant:
     ) -> Answer:
         """Answer ``question`` in the context of ``history``; raises ``QuestionError``."""
         began = time.perf_counter()
-        text = answering.validate_question(question, self.settings.max_question_chars)
+        text = questions.validate_question(question, self.settings.max_question_chars)
         turns = [m if isinstance(m, ChatMessage) else ChatMessage(**m) for m in history or []]
-        query = answering.standalone_query(text, turns)
+        query = questions.standalone_query(text, turns)
         t0 = time.perf_counter()
         vector = self.embedder.embed_query(query)
         t1 = time.perf_counter()
@@ -71,7 +71,8 @@ class Assistant:
         if query != text:  # a follow-up: search with the context, pick sentences for the ask
             focus = vector + self.embedder.embed_query(text)
             focus /= float(np.linalg.norm(focus)) or 1.0
-        answer = self.composer.compose(text, query, vector, hits, focus)
+        draft = self.composer.draft(text, query, vector, hits, focus)
+        answer = self.composer.compose(text, query, hits, draft)
         answer.retrieved = [h.passage.id for h in hits]
         t3 = time.perf_counter()
         answer.timings_ms = {

@@ -79,7 +79,7 @@ def ask(
 ) -> None:
     """Answer one question with its sources."""
     offline_environment()
-    from guide_assistant.answering import validate_question
+    from guide_assistant.questions import validate_question
 
     settings = Settings()
     try:  # before loading anything: a bad question should fail at once
