@@ -39,7 +39,12 @@ def test_every_passage_and_sentence_is_verbatim(docs, chunks):
 
 def test_no_chunk_spans_two_sections(docs, chunks):
     sections = {
-        (d.meta.source_id, tuple(s.path)): (s.start, s.end) for d in docs for s in d.sections
+        (d.meta.source_id, tuple(s.path)): (
+            s.heading_start if s.heading_start >= 0 else s.start,
+            s.end,
+        )
+        for d in docs
+        for s in d.sections
     }
     for chunk in chunks:
         p = chunk.passage

@@ -118,7 +118,7 @@ class Composer:
     def _whole_list(self, row: int) -> list[int] | None:
         """The rows of the list (lead-in and items) that a sentence belongs to, if any."""
         group = self.rows_by_group[self.index.sentences[row].group]
-        items = [r for r in group if self.index.sentences[r].kind == "item"]
+        items = [r for r in group if self.index.sentences[r].kind in ("item", "heading")]
         return group if len(items) >= 2 else None
 
     def _best_list(self, question: str, ranked: list[Candidate]) -> list[int] | None:
@@ -129,15 +129,23 @@ class Composer:
         for cand in ranked[:15]:
             groups[cand.sentence.group].append(cand)
         best_score, best_rows = ranked[0].score - 0.05, None
-        for members in groups.values():
-            rows = self._whole_list(members[0].row)
+        for cand in ranked[:15]:  # a heading that matches stands for the list of its sub-headings
+            children = (
+                self.rows_by_group.get(cand.sentence.children) if cand.sentence.children else None
+            )
+            if cand.sentence.kind == "heading" and children and len(children) >= 2:
+                groups[-cand.sentence.children] = [cand]
+        for key, members in groups.items():
+            rows = self._whole_list(members[0].row) if key > 0 else self.rows_by_group[-key]
             if not rows or len(rows) > MAX_LIST_ROWS:
                 continue
-            items = sum(self.index.sentences[r].kind == "item" for r in rows)
+            items = sum(self.index.sentences[r].kind in ("item", "heading") for r in rows)
             # Several relevant members are better evidence than one lucky item.
             score = members[0].score + 0.02 * min(len(members) - 1, 3)
             if wanted:
                 score += 0.1 if items == wanted else -0.05
+            if all(self.index.sentences[r].kind == "heading" for r in rows) and items != wanted:
+                score -= 0.05  # sub-headings name topics; a real list says more, unless counted
             if score > best_score:
                 best_score, best_rows = score, rows
         return best_rows
@@ -175,7 +183,9 @@ class Composer:
             if rows:
                 return rows
         # Fragments ("The King's Fund") read as nonsense on their own.
-        readable = [c for c in ranked if word_count(c.sentence.text) >= 4] or ranked
+        readable = [
+            c for c in ranked if word_count(c.sentence.text) >= 4 and c.sentence.kind != "heading"
+        ] or ranked
         best = readable[0]
         chosen = [best]
         words = word_count(best.sentence.text)
@@ -276,6 +286,8 @@ class Composer:
                 question=question, answer=ABSTAIN_TEXT, abstained=True, related=related, query=query
             )
         rows, duties = draft.rows, draft.duties
+        kinds = [self.index.sentences[r].kind for r in rows]
+        headings_listed = kinds.count("heading") == len(kinds) > 1  # sub-headings as a list
         numbers: dict[str, int] = {}
         quotes: dict[str, list[str]] = defaultdict(list)
         lines: list[str] = []
@@ -284,7 +296,11 @@ class Composer:
             n = numbers.setdefault(sentence.passage_id, len(numbers) + 1)
             shown = EMPHASIS.sub("", FOOTNOTE.sub("", sentence.text)).strip()
             quotes[sentence.passage_id].append(sentence.text)
-            bullet = sentence.kind == "item" or duties
+            bullet = (
+                sentence.kind == "item"
+                or duties
+                or (headings_listed and sentence.kind == "heading")
+            )
             lines.append(f"- {shown} [{n}]" if bullet else f"{shown} [{n}]")
         citations = [
             self.citation(n, self.passages[pid], scores.get(pid, 0.0), quotes[pid])

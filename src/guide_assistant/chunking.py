@@ -32,8 +32,9 @@ class Unit:
 
     start: int
     end: int
-    kind: str  # "para" | "item" | "row"
+    kind: str  # "para" | "item" | "row" | "heading"
     group: int = 0
+    children: int = 0  # a heading's sub-headings' group
 
 
 @dataclass
@@ -179,13 +180,22 @@ def chunk_document(
     seen = set() if seen is None else seen
     numbers = itertools.count(1) if numbers is None else numbers
     chunks: list[Chunk] = []
+    siblings: dict[tuple[str, ...], int] = {}  # parent path -> group shared by its sub-headings
     for section in doc.sections:
         label = SECTION_SEP.join(section.path)
         prefix = f"{label}\n"
         budget = max_tokens - count(prefix) - 2  # [CLS] and [SEP]
         runs: list[tuple[list[Unit], str]] = []  # (units, carried lead-in)
         used = 0
-        for group in section_groups(doc, section, numbers):
+        groups = section_groups(doc, section, numbers)
+        if section.heading_start >= 0:
+            # The heading opens the section's first passage (so a citation shows it), and
+            # sub-headings of one parent form a list: "the five role categories" are headings.
+            family = siblings.setdefault(tuple(section.path[:-1]), next(numbers))
+            heading = Unit(section.heading_start, section.heading_end, "heading", family)
+            heading.children = siblings.setdefault(tuple(section.path), next(numbers))
+            groups.insert(0, Group(units=[heading]))
+        for group in groups:
             size = sum(count(doc.text[u.start : u.end]) for u in group.units)
             if size > budget:
                 lead_cost = count(group.lead_in) if group.lead_in else 0
@@ -220,6 +230,7 @@ def chunk_document(
                     end=u.end,
                     kind=u.kind,
                     group=u.group,
+                    children=u.children,
                 )
                 for u in units
             ]

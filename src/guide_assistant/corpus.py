@@ -70,7 +70,14 @@ def parse_sections(text: str, source_id: str, title: str, body_start: int = 0) -
         end = headings[i + 1].start() if i + 1 < len(headings) else len(text)
         start = min(match.end() + 1, end)
         sections.append(
-            Section(source_id=source_id, path=[n for _, n in stack], start=start, end=end)
+            Section(
+                source_id=source_id,
+                path=[n for _, n in stack],
+                start=start,
+                end=end,
+                heading_start=match.start(2),
+                heading_end=match.start(2) + len(match.group(2).rstrip()),
+            )
         )
     return sections
 

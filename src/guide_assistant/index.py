@@ -29,7 +29,7 @@ from guide_assistant.settings import Settings
 
 MANIFEST = "manifest.json"
 POINTER = "CURRENT"
-FORMAT = 2  # bump when the build layout changes: older builds are then rebuilt, not misread
+FORMAT = 3  # bump when the build layout changes: older builds are then rebuilt, not misread
 VERSIONED = ("chromadb", "llama-index-core", "sentence-transformers", "bm25s")
 
 

@@ -39,6 +39,8 @@ class Section(BaseModel):
     path: list[str] = Field(description="Heading titles from the outermost to this section.")
     start: int = Field(description="Character offset of the body's first character.")
     end: int = Field(description="Character offset just past the body's last character.")
+    heading_start: int = Field(-1, description="Offset of the heading's title (-1: none).")
+    heading_end: int = Field(-1, description="Offset just past the heading's title.")
 
     @property
     def label(self) -> str:
@@ -69,8 +71,9 @@ class Sentence(BaseModel):
     text: str
     start: int
     end: int
-    kind: Literal["para", "item", "row"] = "para"
+    kind: Literal["para", "item", "row", "heading"] = "para"
     group: int = Field(0, description="Ordinal of its paragraph / list / table in the corpus.")
+    children: int = Field(0, description="For a heading: the group of its sub-headings.")
 
 
 class Citation(BaseModel):
