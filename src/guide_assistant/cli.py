@@ -160,10 +160,6 @@ def serve(
         _fail(str(exc), 2)
 
 
-if __name__ == "__main__":
-    app()
-
-
 # --- obligations register and employer self-assessment ---------------------------------
 
 
@@ -212,3 +208,7 @@ def assessment(
         typer.echo(f"Wrote {output}", err=True)
     else:
         typer.echo(text, nl=False)
+
+
+if __name__ == "__main__":
+    app()
