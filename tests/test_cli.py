@@ -80,3 +80,9 @@ def test_sources_lists_nice_resources():
     codes = {r["code"] for r in payload["resources"]}
     assert {"CG136", "QS147", "NG10"} <= codes
     assert {d["source_id"] for d in payload["documents"]} == {"hee-2020-guidance", "tcsw-2014-role"}
+
+
+def test_unknown_source_is_named_not_answered_as_uncovered(env):
+    result = runner.invoke(app, ["ask", "--source", "hee-2021", "who supervises AMHPs?"])
+    assert result.exit_code == 2
+    assert "unknown source hee-2021" in result.stderr and "tcsw-2014-role" in result.stderr

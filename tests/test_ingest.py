@@ -147,3 +147,21 @@ def test_killed_build_leaves_the_previous_index_serving(settings):
     # The next ingest cleans up the interrupted build and completes.
     report = index.build(settings)
     assert not report.noop and index.current_build(settings).name == report.build_id
+
+
+def test_bad_front_matter_in_a_user_file_is_reported_not_fatal(settings):
+    settings.user_docs_dir.mkdir()
+    (settings.user_docs_dir / "broken.md").write_text(
+        "---\ntitle: [unclosed\n---\n\n# Body\n\nText.\n"
+    )
+    (settings.user_docs_dir / "fine.md").write_text("# Fine\n\nStaff carry alarms.\n")
+    report = index.build(settings)
+    assert [os.path.basename(p.path) for p in report.problems] == ["broken.md"]
+    assert "front matter" in report.problems[0].reason
+
+
+def test_a_second_ingest_at_once_is_refused(settings):
+    settings.index_dir.mkdir(parents=True)
+    with index._build_lock(settings.index_dir):
+        with pytest.raises(index.IndexBusy, match="another ingest"):
+            index.build(settings)

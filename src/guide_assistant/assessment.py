@@ -11,6 +11,7 @@ import csv
 import io
 import sqlite3
 from collections import Counter
+from contextlib import closing
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal
@@ -54,7 +55,7 @@ class AssessmentStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as conn:
+        with closing(self._connect()) as conn, conn:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(SCHEMA)
 

@@ -143,13 +143,13 @@ def _fit(unit: Unit, count: TokenCounter, text: str, budget: int) -> list[Unit]:
     if count(text[unit.start : unit.end]) <= budget:
         return [unit]
     parts, start = [], unit.start
-    words = [m.end() for m in re.finditer(r"\S+", text[unit.start : unit.end])]
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text[unit.start : unit.end])]
     last = unit.start
-    for offset in words:
-        end = unit.start + offset
+    for word_start, word_end in words:
+        end = unit.start + word_end
         if count(text[start:end]) > budget and last > start:
             parts.append(Unit(start, last, unit.kind, unit.group))
-            start = last + 1
+            start = unit.start + word_start  # the next part begins at a word, not a space
         last = end
     parts.append(Unit(start, unit.end, unit.kind, unit.group))
     return parts

@@ -12,8 +12,13 @@ from typing import Annotated
 
 import typer
 
+from guide_assistant.components.vector_store import ChromaUnavailable
+from guide_assistant.index import IndexBusy, IndexError_
 from guide_assistant.models import Answer, QuestionError
 from guide_assistant.settings import Settings, offline_environment
+
+# Errors with a message written for users: shown as one line, never as a traceback.
+KNOWN_ERRORS = (IndexError_, ChromaUnavailable, FileNotFoundError, IndexBusy)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.split("\n")[0])
 
@@ -25,12 +30,10 @@ def _fail(message: str, code: int) -> None:
 
 def _assistant(settings: Settings):
     from guide_assistant.assistant import Assistant
-    from guide_assistant.components.vector_store import ChromaUnavailable
-    from guide_assistant.index import IndexError_
 
     try:
         return Assistant.load(settings)
-    except (IndexError_, ChromaUnavailable, FileNotFoundError) as exc:
+    except KNOWN_ERRORS as exc:
         _fail(str(exc), 1)
 
 
@@ -61,6 +64,8 @@ def ingest(
         report = index.build(settings, rebuild=rebuild, progress=sys.stderr.isatty())
     except KeyboardInterrupt:
         _fail("interrupted: the previous index (if any) is still in use", 130)
+    except KNOWN_ERRORS as exc:
+        _fail(str(exc), 1)
     for problem in report.problems:
         typer.echo(f"skipped {problem.path}: {problem.reason}", err=True)
     state = "up to date" if report.noop else "built"
@@ -87,6 +92,9 @@ def ask(
     except QuestionError as exc:
         _fail(str(exc), 2)
     assistant = _assistant(settings)
+    known = {s["source_id"] for s in assistant.sources}
+    if unknown := sorted(set(source or []) - known):
+        _fail(f"unknown source {', '.join(unknown)}; choose from {', '.join(sorted(known))}", 2)
     try:
         answer = assistant.ask(question, sources=source)
     except QuestionError as exc:
@@ -158,6 +166,10 @@ def serve(
         ui.serve(settings)
     except ui.UnsafeBind as exc:
         _fail(str(exc), 2)
+    except KNOWN_ERRORS as exc:
+        _fail(str(exc), 1)
+    except OSError as exc:  # the port is taken, most often
+        _fail(f"cannot serve on {settings.host}:{settings.port}: {exc}", 1)
 
 
 # --- obligations register and employer self-assessment ---------------------------------

@@ -138,12 +138,15 @@ def user_files(user_dir: Path) -> list[Path]:
 def load_user_document(path: Path) -> LoadedDocument:
     """Read a user's PDF, HTML, Markdown or text file; raises ``readers.ReadError``."""
     title, text = readers.read_file(path)
-    meta, body_start = parse_front_matter(text)
-    source_id = user_source_id(path)
-    title = str(meta.get("title") or title)
-    doc = SourceDocument(
-        source_id=source_id, title=title, url=meta.get("url"), path=str(path), kind="user"
-    )
+    try:
+        meta, body_start = parse_front_matter(text)
+        source_id = user_source_id(path)
+        title = str(meta.get("title") or title)
+        doc = SourceDocument(
+            source_id=source_id, title=title, url=meta.get("url"), path=str(path), kind="user"
+        )
+    except (yaml.YAMLError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
+        raise readers.ReadError(f"bad front matter ({type(exc).__name__})") from None
     sections = parse_sections(text, source_id, title, body_start)
     return LoadedDocument(meta=doc, text=text, sections=sections)
 

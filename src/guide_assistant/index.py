@@ -8,12 +8,14 @@ leaves the previous build serving.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -35,6 +37,23 @@ VERSIONED = ("chromadb", "llama-index-core", "sentence-transformers", "bm25s")
 
 class IndexError_(RuntimeError):
     """The index is missing or does not fit this installation; the message says what to run."""
+
+
+class IndexBusy(RuntimeError):
+    """Another ingest is building into the same index folder right now."""
+
+
+@contextmanager
+def _build_lock(index_dir: Path):
+    """One build at a time per index folder: a second would prune the first's work."""
+    with open(index_dir / ".lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexBusy(
+                f"another ingest is building in {index_dir}; wait for it to finish"
+            ) from None
+        yield  # the lock goes with the file handle, also when the process is killed
 
 
 class BuildReport(BaseModel):
@@ -114,12 +133,17 @@ def _key(text: str) -> str:
 
 def build(settings: Settings, rebuild: bool = False, progress: bool = False) -> BuildReport:
     """Ingest the corpus and the user's documents into a new build, unless nothing changed."""
-    began = time.perf_counter()
     settings.index_dir.mkdir(parents=True, exist_ok=True)
+    with _build_lock(settings.index_dir):
+        return _build(settings, rebuild, progress)
+
+
+def _build(settings: Settings, rebuild: bool, progress: bool) -> BuildReport:
+    began = time.perf_counter()
     wanted = fingerprint(settings)
     previous = current_build(settings)
-    if previous and not rebuild:
-        manifest = read_manifest(previous)
+    manifest = read_manifest(previous) if previous else None
+    if manifest and not rebuild:
         if manifest["fingerprint"] == wanted:
             return BuildReport(
                 **manifest["summary"],
@@ -136,7 +160,7 @@ def build(settings: Settings, rebuild: bool = False, progress: bool = False) -> 
     texts = [c.embed_text for c in chunks] + [s.text for s in sentences]
     keys = [_key(t) for t in texts]
     cache = {} if rebuild else _embedding_cache(previous)
-    if previous and read_manifest(previous)["embedding_model"] != settings.embedding_model:
+    if manifest and manifest["embedding_model"] != settings.embedding_model:
         cache = {}
     missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in cache}.items())
     bar = None
@@ -223,7 +247,8 @@ def _persist(settings, out, chunks, sentences, vectors, keys) -> None:
         for i, s in enumerate(sentences)
     ]
     _add(vector_store.create_store(client, _collection(out.name, "sentences")), sentence_nodes)
-    bm25 = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(n, 50))
+    # Every passage scored: the source filter applies after BM25, so a cut here would starve it.
+    bm25 = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=n)
     bm25.persist(str(out / "bm25"), show_progress=False)
     with open(out / "passages.jsonl", "w") as fh:
         fh.writelines(c.passage.model_dump_json() + "\n" for c in chunks)
@@ -303,8 +328,14 @@ def load(settings: Settings) -> LoadedIndex:
         )
     manifest = read_manifest(build_dir)
     check_compatible(manifest, settings)
-    passages = [Passage.model_validate_json(line) for line in open(build_dir / "passages.jsonl")]
-    sentences = [Sentence.model_validate_json(line) for line in open(build_dir / "sentences.jsonl")]
+    passages = [
+        Passage.model_validate_json(line)
+        for line in (build_dir / "passages.jsonl").read_text().splitlines()
+    ]
+    sentences = [
+        Sentence.model_validate_json(line)
+        for line in (build_dir / "sentences.jsonl").read_text().splitlines()
+    ]
     vectors = np.load(build_dir / "vectors.npy")
     client = vector_store.client(settings, build_dir)
     try:

@@ -141,13 +141,15 @@ def render(settings: Settings) -> None:
 
     table.select(choose, [shown], [selected, passage, status, owner, note])
 
-    def record(oid, status_v, owner_v, note_v, *filter_values):
+    def record(oid, status_v, owner_v, note_v, ids):
         if not oid:
             return "Select an obligation first.", gr.skip()
         if not status_v:
             return "Choose a status before saving.", gr.skip()
         mark = store.save(oid, status_v, owner_v or "", note_v or "")
-        entries = [by_id[i] for i in _filtered_ids(*filter_values)]
+        # Redraw the rows on show (not from unsubmitted filter text): row numbers must keep
+        # pointing at the obligations the user sees, or the next save lands on another one.
+        entries = [by_id[i] for i in ids]
         return f"Saved: {mark.status} ({mark.updated_at}).", _rows(entries, store.all())
 
     def _filtered_ids(actor_v, topic_v, modality_v, source_v, text_v) -> list[str]:
@@ -158,7 +160,7 @@ def render(settings: Settings) -> None:
             entries = obligations.search(entries, text_v, limit=len(entries))
         return [e.id for e in entries]
 
-    save.click(record, [selected, status, owner, note, *filters], [saved, table])
+    save.click(record, [selected, status, owner, note, shown], [saved, table])
 
     def export_report() -> list[str]:
         # Kept under data_dir/reports; copies in the temp dir are what the browser downloads.

@@ -7,6 +7,7 @@ of llama-index's ``QueryFusionRetriever``, which costs more than the whole searc
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,12 +19,10 @@ from guide_assistant.settings import Settings
 
 @dataclass
 class Hit:
-    """A retrieved passage with its fused score and the ranks that made it."""
+    """A retrieved passage with its fused score and its cosine similarity to the query."""
 
     passage: Passage
     score: float
-    dense_rank: int | None
-    sparse_rank: int | None
     similarity: float
 
 
@@ -36,6 +35,10 @@ class HybridRetriever:
         self.by_id = {p.id: p for p in index.passages}
         self.row = {p.id: i for i, p in enumerate(index.passages)}
         self.sources = sorted({p.source_id for p in index.passages})
+        # The persisted BM25 scores every passage (a source filter needs them all); unfiltered
+        # questions only need the top few, and building nodes for all of them costs ~5 ms.
+        self.bm25_top = copy.copy(index.bm25)
+        self.bm25_top.similarity_top_k = min(settings.sparse_top_k, len(index.passages))
 
     def dense(
         self, store, query_vector: np.ndarray, k: int, sources: list[str] | None
@@ -64,7 +67,8 @@ class HybridRetriever:
     def sparse(self, query: str, k: int, sources: list[str] | None) -> list[str]:
         from llama_index.core.schema import QueryBundle
 
-        hits = self.index.bm25.retrieve(QueryBundle(query_str=query))
+        bm25 = self.index.bm25 if sources else self.bm25_top
+        hits = bm25.retrieve(QueryBundle(query_str=query))
         ids = [
             h.node.node_id
             for h in hits
@@ -95,8 +99,6 @@ class HybridRetriever:
             Hit(
                 passage=self.by_id[pid],
                 score=scores[pid],
-                dense_rank=dense.index(pid) + 1 if pid in dense else None,
-                sparse_rank=sparse.index(pid) + 1 if pid in sparse else None,
                 similarity=float(vectors[self.row[pid]] @ query_vector),
             )
             for pid in ordered

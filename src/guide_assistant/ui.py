@@ -93,7 +93,7 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
     """The chat app for ``assistant`` (an ``Assistant``); feedback goes to ``data_dir``."""
     store = FeedbackStore(settings.data_dir / "feedback.sqlite3")
     corpus_dir = Path(settings.corpus_dir)
-    source_choices = [("Both documents", ALL_SOURCES)] + [
+    source_choices = [("All documents", ALL_SOURCES)] + [
         (s["title"], s["source_id"]) for s in assistant.sources
     ]
 
@@ -145,16 +145,17 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
                 abstained=answer.abstained,
             )
         )
-        return "Thank you — your feedback was saved on this computer.", ""
+        return "Thank you — your feedback was saved on the server running Guide Assistant.", ""
 
-    def record_like(turns: list[dict], data: gr.LikeData):
-        """Thumbs on a chat message: rate the answer that message belongs to."""
+    def record_like(comment: str, turns: list[dict], data: gr.LikeData):
+        """Thumbs on a chat message: rate the answer that message belongs to (with any comment
+        already typed, which is then saved, not lost)."""
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index
         owners = [i for i, t in enumerate(turns or []) if t["at"] <= index]
         if not owners:
             return gr.skip(), gr.skip()
         label = HELPFUL if data.liked else NOT_HELPFUL
-        return record(label, "", turns, owners[-1])
+        return record(label, comment, turns, owners[-1])
 
     def export(turns: list[dict]):
         if not turns:
@@ -258,7 +259,10 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
             api_name="feedback_not_helpful",
         )
         chatbot.like(
-            record_like, inputs=[turns], outputs=[status, comment], api_visibility="private"
+            record_like,
+            inputs=[comment, turns],
+            outputs=[status, comment],
+            api_visibility="private",
         )
         export_btn.click(export, inputs=[turns], outputs=[export_file], api_name="export").then(
             lambda: gr.File(visible=True), outputs=[export_file], api_visibility="private"
