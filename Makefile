@@ -6,11 +6,8 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-export HF_HUB_OFFLINE := 1
-export TRANSFORMERS_OFFLINE := 1
-export ANONYMIZED_TELEMETRY := False
-export GRADIO_ANALYTICS_ENABLED := False
-export TOKENIZERS_PARALLELISM := false
+# The offline environment (HF_HUB_OFFLINE and friends) is set in one place: the entry points
+# and conftest.py call guide_assistant.settings.offline_environment().
 
 .PHONY: setup index run test evals bench lint browser clean
 

@@ -6,20 +6,11 @@ attempt to download a model or data fails the test that makes it.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-for _key, _value in {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "ANONYMIZED_TELEMETRY": "False",
-    "GRADIO_ANALYTICS_ENABLED": "False",
-    "TOKENIZERS_PARALLELISM": "false",
-}.items():
-    os.environ[_key] = _value
+from guide_assistant.settings import Settings, offline_environment
 
-from guide_assistant.settings import Settings  # noqa: E402
+offline_environment()  # before any Hugging Face, Chroma or Gradio import
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +31,15 @@ def assistant(index_settings):
     from guide_assistant.assistant import Assistant
 
     return Assistant.load(index_settings, build_if_missing=False)
+
+
+@pytest.fixture(scope="module")
+def served(assistant, index_settings, tmp_path_factory):
+    """(URL, settings) of the chat app serving in a background thread, per test module."""
+    from tests.helpers import running_app
+
+    settings = index_settings.model_copy(
+        update={"data_dir": tmp_path_factory.mktemp("ui") / "data"}
+    )
+    with running_app(assistant, settings) as url:
+        yield url, settings

@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 
 import pytest
 
 from guide_assistant import ui
 from guide_assistant.feedback import FeedbackStore
 from guide_assistant.settings import Settings
-from tests.helpers import running_app
 
 SUPERVISION = "How often should I get supervision once I've finished ASYE?"
-
-
-@pytest.fixture(scope="module")
-def served(assistant, index_settings, tmp_path_factory) -> Iterator[tuple[str, Settings]]:
-    """(URL, settings) of the app running in a background thread for this module."""
-    settings = index_settings.model_copy(
-        update={"data_dir": tmp_path_factory.mktemp("ui-api") / "data"}
-    )
-    with running_app(assistant, settings) as url:
-        yield url, settings
 
 
 @pytest.fixture()

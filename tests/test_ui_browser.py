@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import running_app
-
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip("Debian chromium (/usr/bin/chromium) is not installed", allow_module_level=True)
@@ -30,15 +28,6 @@ ARGS = [
     "--disable-quic",
 ]
 TIMEOUT = 30_000  # ms: first answers include Gradio's queue start-up
-
-
-@pytest.fixture(scope="module")
-def served(assistant, index_settings, tmp_path_factory) -> Iterator[tuple[str, object]]:
-    settings = index_settings.model_copy(
-        update={"data_dir": tmp_path_factory.mktemp("ui-browser") / "data"}
-    )
-    with running_app(assistant, settings) as url:
-        yield url, settings
 
 
 @pytest.fixture(scope="module")

@@ -83,7 +83,7 @@ class Composer:
         register: list[Obligation] | None = None,
     ):
         self.index = index
-        self.register = register or []
+        self.register = obligations.RegisterSearch(register or [])
         self.settings = settings
         self.resources = resources
         self.rows_by_passage: dict[str, list[int]] = defaultdict(list)
@@ -93,9 +93,8 @@ class Composer:
             self.rows_by_group[sentence.group].append(row)
         self.passages = {p.id: p for p in index.passages}
         self.sentence_at = {
-            (p.source_id, s.start): row
+            (self.passages[s.passage_id].source_id, s.start): row
             for row, s in enumerate(index.sentences)
-            for p in [self.passages[s.passage_id]]
         }
         self.stems = [set(content_stems(s.text)) for s in index.sentences]
         self.abstention = Abstention(
@@ -153,10 +152,10 @@ class Composer:
     def _obligations(self, question: str, query: str, vector: np.ndarray) -> list[int] | None:
         """For 'what must we have in place…': the matching register entries, most relevant
         first, kept only where the sentence itself is about the question."""
-        if not self.register or not OBLIGATION_CUE.search(question):
+        if not self.register.entries or not OBLIGATION_CUE.search(question):
             return None
         rows = []
-        for entry in obligations.search(self.register, query, limit=12):
+        for entry in self.register.search(query, limit=12):
             row = self.sentence_at.get((entry.source_id, entry.start))
             if row is None or row in rows:
                 continue
@@ -242,18 +241,16 @@ class Composer:
 
     def linked_resources(self, citations: list[Citation]) -> list[Resource]:
         """NICE resources linked from the sections the answer cites."""
-        found = []
-        for res in self.resources:
-            for c in citations:
-                if (
-                    any(
-                        c.section == lf or c.section.startswith(lf + SECTION_SEP)
-                        for lf in res.linked_from
-                    )
-                    and res not in found
-                ):
-                    found.append(res)
-        return found
+        sections = {c.section for c in citations}
+        return [
+            res
+            for res in self.resources
+            if any(
+                s == lf or s.startswith(lf + SECTION_SEP)
+                for s in sections
+                for lf in res.linked_from
+            )
+        ]
 
     def draft(
         self,
@@ -268,11 +265,12 @@ class Composer:
         ``focus`` (a follow-up's own question blended with its context) picks the sentences;
         relevance for abstaining is the better of the two, as the context alone may carry it.
         """
-        ranked = self.candidates(query, vector if focus is None else focus, hits)
+        picking = vector if focus is None else focus
+        ranked = self.candidates(query, picking, hits)
         relevance = ranked[0].score if ranked else 0.0
         if focus is not None and ranked:
             relevance = max(relevance, self.candidates(query, vector, hits)[0].score)
-        duties = self._obligations(question, query, vector if focus is None else focus)
+        duties = self._obligations(question, query, picking)
         rows = (duties or self.select(question, ranked)) if ranked else []
         signals = self.abstention.signals(question, query, relevance, rows)
         return Draft(rows, duties is not None, signals)

@@ -33,10 +33,10 @@ class Assistant:
     def load(cls, settings: Settings | None = None, build_if_missing: bool = True) -> Assistant:
         """Open the current index (building it first when there is none)."""
         settings = settings or Settings()
-        if build_if_missing and index.current_build(settings) is None:
-            index.build(settings)
-        loaded = index.load(settings)
         embedder = Embedder(settings.embedding_model, settings.embed_batch_size)
+        if build_if_missing and index.current_build(settings) is None:
+            index.build(settings, embedder=embedder)
+        loaded = index.load(settings)
         embedder.embed_query("warm up")  # load the model now, not on the first question
         # One query is too small to share between threads, and a second OpenMP thread
         # spin-waiting beside Chroma's threads on 2 cores gave ~470 ms stalls at p95.

@@ -131,14 +131,24 @@ def _key(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def build(settings: Settings, rebuild: bool = False, progress: bool = False) -> BuildReport:
-    """Ingest the corpus and the user's documents into a new build, unless nothing changed."""
+def build(
+    settings: Settings,
+    rebuild: bool = False,
+    progress: bool = False,
+    embedder: Embedder | None = None,
+) -> BuildReport:
+    """Ingest the corpus and the user's documents into a new build, unless nothing changed.
+
+    Pass ``embedder`` when the caller has one already, so the model is not loaded twice.
+    """
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     with _build_lock(settings.index_dir):
-        return _build(settings, rebuild, progress)
+        return _build(settings, rebuild, progress, embedder)
 
 
-def _build(settings: Settings, rebuild: bool, progress: bool) -> BuildReport:
+def _build(
+    settings: Settings, rebuild: bool, progress: bool, embedder: Embedder | None
+) -> BuildReport:
     began = time.perf_counter()
     wanted = fingerprint(settings)
     previous = current_build(settings)
@@ -154,7 +164,7 @@ def _build(settings: Settings, rebuild: bool, progress: bool) -> BuildReport:
                 build_id=previous.name,
             )
     docs, problems = corpus.load_corpus(settings)
-    embedder = Embedder(settings.embedding_model, settings.embed_batch_size)
+    embedder = embedder or Embedder(settings.embedding_model, settings.embed_batch_size)
     chunks = chunking.chunk_corpus(docs, embedder.count_tokens, settings.chunk_max_tokens)
     sentences = [s for c in chunks for s in c.sentences]
     texts = [c.embed_text for c in chunks] + [s.text for s in sentences]

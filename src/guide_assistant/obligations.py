@@ -261,30 +261,42 @@ def _terms(text: str) -> list[str]:
     return [re.sub(r"(ions?|ors?|ing|ed|es|s)$", "", w) if len(w) > 4 else w for w in words]
 
 
+class RegisterSearch:
+    """Lexical search over a fixed list of entries; term statistics are worked out once."""
+
+    def __init__(self, entries: list[Obligation]) -> None:
+        self.entries = entries
+        self.fields = [
+            (
+                set(_terms(" ".join(e.topics))),
+                set(_terms(e.section)),
+                set(_terms(e.lead_in + " " + e.text)),
+            )
+            for e in entries
+        ]
+        self.df = Counter(t for f in self.fields for t in set().union(*f))
+
+    def search(self, query: str, limit: int = 8) -> list[Obligation]:
+        """Entries ranked by overlap with a question (idf-weighted; topics count most)."""
+        terms = set(_terms(query))
+        if not terms:
+            return []
+        n = len(self.entries)
+        scores = []
+        for i, (topics, section, body) in enumerate(self.fields):
+            score = sum(
+                math.log(1 + n / (1 + self.df[t]))
+                * (3.0 * (t in topics) + 1.5 * (t in section) + 1.0 * (t in body))
+                for t in terms
+            )
+            if score > 0:
+                scores.append((-score, i))
+        return [self.entries[i] for _, i in sorted(scores)[:limit]]
+
+
 def search(entries: list[Obligation], query: str, limit: int = 8) -> list[Obligation]:
-    """Entries ranked by lexical overlap with a question (idf-weighted; topics count most)."""
-    terms = set(_terms(query))
-    if not terms:
-        return []
-    fields = [
-        (
-            set(_terms(" ".join(e.topics))),
-            set(_terms(e.section)),
-            set(_terms(e.lead_in + " " + e.text)),
-        )
-        for e in entries
-    ]
-    df = Counter(t for f in fields for t in set().union(*f))
-    scores = []
-    for i, (topics, section, body) in enumerate(fields):
-        score = sum(
-            math.log(1 + len(entries) / (1 + df[t]))
-            * (3.0 * (t in topics) + 1.5 * (t in section) + 1.0 * (t in body))
-            for t in terms
-        )
-        if score > 0:
-            scores.append((-score, i))
-    return [entries[i] for _, i in sorted(scores)[:limit]]
+    """One-off search of some entries (the UI and CLI search a filtered subset)."""
+    return RegisterSearch(entries).search(query, limit)
 
 
 def _row(e: Obligation) -> dict:

@@ -34,7 +34,6 @@ class HybridRetriever:
         self.settings = settings
         self.by_id = {p.id: p for p in index.passages}
         self.row = {p.id: i for i, p in enumerate(index.passages)}
-        self.sources = sorted({p.source_id for p in index.passages})
         # The persisted BM25 scores every passage (a source filter needs them all); unfiltered
         # questions only need the top few, and building nodes for all of them costs ~5 ms.
         self.bm25_top = copy.copy(index.bm25)

@@ -77,7 +77,7 @@ class Embedder:
     def embed(self, texts: list[str], progress=None) -> np.ndarray:
         """Embed many texts in batches; ``progress(n)`` is called after each batch.
 
-        Texts go in length order so each batch pads little (about 30% faster here), and the
+        Texts go in length order so each batch pads little (20–30% faster here), and the
         vectors come back in the caller's order.
         """
         # Same thread count for every build: results then don't depend on whether a query
