@@ -1,6 +1,6 @@
 """Serve the chat: ``python app.py [--host H] [--port P]`` (what ``make run`` starts)."""
 
-from guide_assistant.cli import app
+from guide_assistant.interfaces.cli import app
 
 if __name__ == "__main__":
     import sys

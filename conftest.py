@@ -16,13 +16,13 @@ offline_environment()  # before any Hugging Face, Chroma or Gradio import
 @pytest.fixture(scope="session")
 def index_settings(tmp_path_factory) -> Settings:
     """Settings whose index (of the default corpus, no user files) is built once, in tmp."""
-    from guide_assistant import index
+    from guide_assistant.index import build as indexing
 
     root = tmp_path_factory.mktemp("default-index")
     settings = Settings(
         index_dir=root / "indexes", user_docs_dir=root / "user_docs", data_dir=root / "data"
     )
-    index.build(settings)
+    indexing.build(settings)
     return settings
 
 

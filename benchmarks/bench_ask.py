@@ -29,8 +29,8 @@ def main() -> None:
     passes = parser.parse_args().passes
     offline_environment()
     began = time.perf_counter()
-    from guide_assistant import evaluation
     from guide_assistant.assistant import Assistant
+    from guide_assistant.evaluation import metrics as evaluation
 
     assistant = Assistant.load(Settings())
     cold = time.perf_counter() - began

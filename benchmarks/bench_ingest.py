@@ -38,7 +38,7 @@ def main() -> None:
         "GUIDE_INDEX_DIR": str(work / "indexes"),
         "GUIDE_USER_DOCS_DIR": str(work / "none"),
     }
-    cli = [PY, "-m", "guide_assistant.cli", "ingest"]
+    cli = [PY, "-m", "guide_assistant.interfaces.cli", "ingest"]
 
     startup = [timed([PY, "-c", "pass"], env)[0] for _ in range(runs)]
     model = [
@@ -61,8 +61,8 @@ def main() -> None:
     noop = [timed(cli, env)[0] for _ in range(runs)]
 
     sys.path.insert(0, str(ROOT / "src"))
-    from guide_assistant.components.embedding import Embedder
-    from guide_assistant.index import current_build
+    from guide_assistant.index.embedding import Embedder
+    from guide_assistant.index.store import current_build
     from guide_assistant.settings import Settings
 
     settings = Settings(index_dir=work / "indexes")

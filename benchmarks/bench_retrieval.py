@@ -26,13 +26,16 @@ def main() -> None:
     from llama_index.core import Document, VectorStoreIndex
     from llama_index.core.node_parser import SentenceSplitter
 
-    from guide_assistant import corpus, evaluation, index, questions
+    from guide_assistant.answer import questions
     from guide_assistant.assistant import Assistant
+    from guide_assistant.evaluation import metrics as evaluation
+    from guide_assistant.index import build as indexing
+    from guide_assistant.ingest import corpus
     from guide_assistant.models import ChatMessage, Passage
 
     work = Path(tempfile.mkdtemp(prefix="bench-retrieval-"))
     settings = Settings(index_dir=work / "indexes", user_docs_dir=work / "none")
-    index.build(settings)
+    indexing.build(settings)
     assistant = Assistant.load(settings, build_if_missing=False)
     docs, _ = corpus.load_corpus(settings)
     texts = {d.meta.source_id: d.text for d in docs}

@@ -25,9 +25,10 @@ def main() -> None:
     parser.add_argument("--min-answered", type=float, default=0.85)
     args = parser.parse_args()
     offline_environment()
-    from guide_assistant import evaluation, questions
-    from guide_assistant.abstention import Abstention
+    from guide_assistant.answer import questions
+    from guide_assistant.answer.abstention import Abstention
     from guide_assistant.assistant import Assistant
+    from guide_assistant.evaluation import metrics as evaluation
     from guide_assistant.models import ChatMessage
 
     assistant = Assistant.load(Settings())

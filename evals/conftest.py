@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from guide_assistant import eval_report, evaluation
+from guide_assistant.evaluation import metrics as evaluation
+from guide_assistant.evaluation import report as eval_report
 
 EVALS = Path(__file__).parent
 REPORTS = EVALS / "reports"

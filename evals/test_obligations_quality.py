@@ -10,7 +10,7 @@ import json
 import re
 from pathlib import Path
 
-from guide_assistant import obligations
+from guide_assistant.obligations import register as obligations
 from guide_assistant.settings import Settings
 
 LABELS = Path(__file__).with_name("obligations_labelled.jsonl")

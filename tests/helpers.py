@@ -98,7 +98,7 @@ def free_port() -> int:
 @contextmanager
 def running_app(assistant, settings: Settings) -> Iterator[str]:
     """The chat app served on a free loopback port in a background thread; yields its URL."""
-    from guide_assistant import ui
+    from guide_assistant.interfaces.web import app as ui
 
     demo = ui.build_app(assistant, settings)
     port = free_port()

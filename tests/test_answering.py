@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from pytest_socket import SocketConnectBlockedError
 
-from guide_assistant import support
+from guide_assistant.answer import support
+from guide_assistant.answer.questions import standalone_query
 from guide_assistant.models import Answer, ChatMessage, QuestionError
-from guide_assistant.questions import standalone_query
 
 
 def _corpus_text(assistant, source_id: str) -> str:
@@ -132,7 +132,7 @@ def test_network_is_blocked_during_tests():
 
 
 def test_abstention_weighs_relevance_unknown_words_and_coverage(index_settings):
-    from guide_assistant.abstention import Abstention, Signals
+    from guide_assistant.answer.abstention import Abstention, Signals
 
     decide = Abstention(index_settings, [], []).abstain
     assert decide(Signals(relevance=0.1, unknown_share=0.0, coverage=1.0))

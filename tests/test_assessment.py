@@ -13,7 +13,8 @@ import textwrap
 import time
 from datetime import date
 
-from guide_assistant import assessment, obligations
+from guide_assistant.obligations import assessment
+from guide_assistant.obligations import register as obligations
 from guide_assistant.settings import Settings
 
 
@@ -81,7 +82,7 @@ def test_export_writes_dated_files(tmp_path):
 def test_cli_assessment_export(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from guide_assistant.cli import app
+    from guide_assistant.interfaces.cli import app
 
     monkeypatch.setenv("GUIDE_DATA_DIR", str(tmp_path / "data"))
     settings = make_settings(tmp_path)
@@ -104,7 +105,7 @@ def test_kill_mid_edit_loses_no_committed_rows(tmp_path):
         f"""
         import time
         from pathlib import Path
-        from guide_assistant.assessment import AssessmentStore
+        from guide_assistant.obligations.assessment import AssessmentStore
         store = AssessmentStore(Path({str(path)!r}))
         for i in range(10_000):
             store.save(f"id-{{i}}", "met", "owner", "note")

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from guide_assistant import index
 from guide_assistant.assistant import Assistant
-from guide_assistant.components.vector_store import ChromaUnavailable
+from guide_assistant.index import build as indexing
+from guide_assistant.index import store
+from guide_assistant.index.chroma import ChromaUnavailable
 from tests.helpers import free_port, tiny_corpus
 
 CHROMA = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
@@ -57,12 +58,12 @@ def test_ingest_writes_to_the_server_and_answers_from_it(tmp_path, chroma_server
     settings = tiny_corpus(tmp_path).model_copy(
         update={"chroma_mode": "server", "chroma_port": chroma_server}
     )
-    report = index.build(settings)
-    build = index.current_build(settings)
+    report = indexing.build(settings)
+    build = store.current_build(settings)
     assert not (build / "chroma").exists()  # nothing embedded locally
     client = chromadb.HttpClient(host="127.0.0.1", port=chroma_server)
     names = {c.name for c in client.list_collections()}
-    manifest = index.read_manifest(build)
+    manifest = store.read_manifest(build)
     assert {manifest["chroma"]["collection"], manifest["chroma"]["sentences"]} <= names
     collection = client.get_collection(manifest["chroma"]["collection"])
     assert collection.count() == report.chunks
@@ -75,4 +76,4 @@ def test_unreachable_server_is_a_clear_error(tmp_path):
         update={"chroma_mode": "server", "chroma_port": free_port()}
     )
     with pytest.raises(ChromaUnavailable, match="Chroma server at 127.0.0.1"):
-        index.build(settings)
+        indexing.build(settings)

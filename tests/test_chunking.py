@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from guide_assistant import chunking, corpus
-from guide_assistant.components.embedding import Embedder
+from guide_assistant.index.embedding import Embedder
+from guide_assistant.ingest import chunking, corpus
 from guide_assistant.settings import Settings
 
 

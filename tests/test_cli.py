@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from guide_assistant.cli import app
+from guide_assistant.interfaces.cli import app
 from guide_assistant.models import Answer
 from tests.helpers import tiny_corpus
 
@@ -44,11 +44,12 @@ def test_bad_question_exits_2_with_one_line(env, question):
 
 
 def test_mismatched_index_is_a_clear_error(monkeypatch, tmp_path):
-    from guide_assistant import index
+    from guide_assistant.index import build as indexing
+    from guide_assistant.index import store
 
     settings = tiny_corpus(tmp_path)
-    index.build(settings)
-    manifest_path = index.current_build(settings) / "manifest.json"
+    indexing.build(settings)
+    manifest_path = store.current_build(settings) / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     manifest["versions"]["chromadb"] = "0.4.24"
     manifest_path.write_text(json.dumps(manifest))

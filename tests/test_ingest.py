@@ -11,8 +11,9 @@ import time
 
 import pytest
 
-from guide_assistant import index
 from guide_assistant.assistant import Assistant
+from guide_assistant.index import build as indexing
+from guide_assistant.index import store
 from tests.helpers import pdf_with_text, tiny_corpus
 
 
@@ -22,10 +23,10 @@ def settings(tmp_path):
 
 
 def test_build_writes_a_complete_manifest(settings):
-    report = index.build(settings)
+    report = indexing.build(settings)
     assert not report.noop and report.documents == 2 and report.chunks >= 4
-    build = index.current_build(settings)
-    manifest = index.read_manifest(build)
+    build = store.current_build(settings)
+    manifest = store.read_manifest(build)
     assert manifest["embedding_model"] == settings.embedding_model
     assert manifest["dimension"] == 384
     assert manifest["chunking"]["max_tokens"] == settings.chunk_max_tokens
@@ -35,18 +36,18 @@ def test_build_writes_a_complete_manifest(settings):
 
 
 def test_unchanged_corpus_reembeds_nothing(settings):
-    first = index.build(settings)
-    second = index.build(settings)
+    first = indexing.build(settings)
+    second = indexing.build(settings)
     assert second.noop and second.embedded == 0 and second.build_id == first.build_id
 
 
 def test_changed_corpus_reuses_unchanged_embeddings(settings):
-    first = index.build(settings)
+    first = indexing.build(settings)
     settings.user_docs_dir.mkdir()
     (settings.user_docs_dir / "local-policy.md").write_text(
         "# Local lone working policy\n\nStaff visiting alone must phone the duty desk.\n"
     )
-    second = index.build(settings)
+    second = indexing.build(settings)
     assert not second.noop and second.build_id != first.build_id
     assert second.reused >= first.embedded // 2  # the editions were not embedded again
     assert second.embedded < first.embedded
@@ -62,7 +63,7 @@ def test_user_documents_of_every_kind_are_ingested(settings):
         "<p>Use de-escalation before restrictive interventions.</p></body></html>"
     )
     pdf_with_text(docs / "guide.pdf", ["Induction guide", "New staff shadow for two weeks."])
-    report = index.build(settings)
+    report = indexing.build(settings)
     assert report.problems == []
     assistant = Assistant.load(settings, build_if_missing=False)
     titles = {s["title"] for s in assistant.sources}
@@ -74,7 +75,7 @@ def test_user_documents_of_every_kind_are_ingested(settings):
 
 
 def test_bad_user_files_are_reported_and_the_rest_indexed(settings):
-    index.build(settings)
+    indexing.build(settings)
     docs = settings.user_docs_dir
     docs.mkdir()
     (docs / "empty.txt").write_bytes(b"")
@@ -83,7 +84,7 @@ def test_bad_user_files_are_reported_and_the_rest_indexed(settings):
     pdf = pdf_with_text(docs / "truncated.pdf", ["A policy"]).read_bytes()
     (docs / "truncated.pdf").write_bytes(pdf[: len(pdf) // 3])
     (docs / "good.md").write_text("# Good policy\n\nVisits in pairs after dark.\n")
-    report = index.build(settings)
+    report = indexing.build(settings)
     reasons = {os.path.basename(p.path): p.reason for p in report.problems}
     assert set(reasons) == {"empty.txt", "latin1.txt", "junk.md", "truncated.pdf"}
     assert "empty" in reasons["empty.txt"]
@@ -95,25 +96,25 @@ def test_bad_user_files_are_reported_and_the_rest_indexed(settings):
 
 
 def test_mismatched_manifest_names_the_fix(settings):
-    index.build(settings)
-    build = index.current_build(settings)
+    indexing.build(settings)
+    build = store.current_build(settings)
     manifest = json.loads((build / "manifest.json").read_text())
     manifest["versions"]["chromadb"] = "0.4.0"
     (build / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(index.IndexError_, match="ingest --rebuild"):
-        index.load(settings)
+    with pytest.raises(store.IndexError_, match="ingest --rebuild"):
+        store.load(settings)
     other = settings.model_copy(update={"embedding_model": "/models/other"})
-    with pytest.raises(index.IndexError_, match="embedding model"):
-        index.check_compatible(json.loads((build / "manifest.json").read_text()), other)
+    with pytest.raises(store.IndexError_, match="embedding model"):
+        store.check_compatible(json.loads((build / "manifest.json").read_text()), other)
 
 
 def test_missing_index_names_the_fix(settings):
-    with pytest.raises(index.IndexError_, match="guide-assistant ingest"):
-        index.load(settings)
+    with pytest.raises(store.IndexError_, match="guide-assistant ingest"):
+        store.load(settings)
 
 
 def test_killed_build_leaves_the_previous_index_serving(settings):
-    first = index.build(settings)
+    first = indexing.build(settings)
     # Enough new text that embedding takes a few seconds, so the kill lands mid-build.
     settings.user_docs_dir.mkdir()
     for i in range(40):
@@ -127,7 +128,7 @@ def test_killed_build_leaves_the_previous_index_serving(settings):
         "GUIDE_INDEX_DIR": str(settings.index_dir),
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "guide_assistant.cli", "ingest"],
+        [sys.executable, "-m", "guide_assistant.interfaces.cli", "ingest"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -141,12 +142,12 @@ def test_killed_build_leaves_the_previous_index_serving(settings):
     assert proc.wait() == -signal.SIGKILL  # killed, not finished
     partial = [b for b in builds.iterdir() if not (b / "manifest.json").exists()]
     assert partial, "the kill should land mid-build"
-    assert index.current_build(settings).name == first.build_id
+    assert store.current_build(settings).name == first.build_id
     answer = Assistant.load(settings, build_if_missing=False).ask("who gives supervision?")
     assert answer.citations and {c.source_id for c in answer.citations} <= {"doc-a", "doc-b"}
     # The next ingest cleans up the interrupted build and completes.
-    report = index.build(settings)
-    assert not report.noop and index.current_build(settings).name == report.build_id
+    report = indexing.build(settings)
+    assert not report.noop and store.current_build(settings).name == report.build_id
 
 
 def test_bad_front_matter_in_a_user_file_is_reported_not_fatal(settings):
@@ -155,13 +156,13 @@ def test_bad_front_matter_in_a_user_file_is_reported_not_fatal(settings):
         "---\ntitle: [unclosed\n---\n\n# Body\n\nText.\n"
     )
     (settings.user_docs_dir / "fine.md").write_text("# Fine\n\nStaff carry alarms.\n")
-    report = index.build(settings)
+    report = indexing.build(settings)
     assert [os.path.basename(p.path) for p in report.problems] == ["broken.md"]
     assert "front matter" in report.problems[0].reason
 
 
 def test_a_second_ingest_at_once_is_refused(settings):
     settings.index_dir.mkdir(parents=True)
-    with index._build_lock(settings.index_dir):
-        with pytest.raises(index.IndexBusy, match="another ingest"):
-            index.build(settings)
+    with indexing._build_lock(settings.index_dir):
+        with pytest.raises(indexing.IndexBusy, match="another ingest"):
+            indexing.build(settings)

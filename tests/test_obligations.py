@@ -9,8 +9,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from guide_assistant import obligations
-from guide_assistant.cli import app
+from guide_assistant.interfaces.cli import app
+from guide_assistant.obligations import register as obligations
 from guide_assistant.settings import Settings
 
 
@@ -139,7 +139,7 @@ def test_cli_csv_and_search(settings):
 def test_obligations_tab_builds(settings):
     import gradio as gr
 
-    from guide_assistant import obligations_ui
+    from guide_assistant.interfaces.web import obligations_tab as obligations_ui
 
     with gr.Blocks() as demo, gr.Tab("Obligations"):
         obligations_ui.render(settings)

@@ -6,9 +6,9 @@ import sqlite3
 
 import pytest
 
-from guide_assistant import ui
-from guide_assistant.feedback import FeedbackStore
+from guide_assistant.interfaces.web import app as ui
 from guide_assistant.settings import Settings
+from guide_assistant.storage.feedback import FeedbackStore
 
 SUPERVISION = "How often should I get supervision once I've finished ASYE?"
 

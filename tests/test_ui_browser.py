@@ -14,7 +14,7 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 expect.set_options(timeout=30_000)  # answers can queue behind model start-up
 
-from guide_assistant.feedback import FeedbackStore  # noqa: E402
+from guide_assistant.storage.feedback import FeedbackStore  # noqa: E402
 
 SHOTS = Path(__file__).parent / "screenshots"
 ARGS = [

@@ -7,17 +7,22 @@ import time
 import numpy as np
 import torch
 
-from guide_assistant import answering, corpus, index, obligations, questions
-from guide_assistant.components.embedding import Embedder
+from guide_assistant.answer import extractive as answering
+from guide_assistant.answer import questions
+from guide_assistant.answer.retrieval import HybridRetriever
+from guide_assistant.index import build as indexing
+from guide_assistant.index import store
+from guide_assistant.index.embedding import Embedder
+from guide_assistant.ingest import corpus
 from guide_assistant.models import Answer, ChatMessage
-from guide_assistant.retrieval import HybridRetriever
+from guide_assistant.obligations import register as obligations
 from guide_assistant.settings import Settings
 
 
 class Assistant:
     """Loads the index once; answers many questions."""
 
-    def __init__(self, settings: Settings, loaded: index.LoadedIndex, embedder: Embedder):
+    def __init__(self, settings: Settings, loaded: store.LoadedIndex, embedder: Embedder):
         self.settings = settings
         self.index = loaded
         self.embedder = embedder
@@ -34,9 +39,9 @@ class Assistant:
         """Open the current index (building it first when there is none)."""
         settings = settings or Settings()
         embedder = Embedder(settings.embedding_model, settings.embed_batch_size)
-        if build_if_missing and index.current_build(settings) is None:
-            index.build(settings, embedder=embedder)
-        loaded = index.load(settings)
+        if build_if_missing and store.current_build(settings) is None:
+            indexing.build(settings, embedder=embedder)
+        loaded = store.load(settings)
         embedder.embed_query("warm up")  # load the model now, not on the first question
         # One query is too small to share between threads, and a second OpenMP thread
         # spin-waiting beside Chroma's threads on 2 cores gave ~470 ms stalls at p95.

@@ -14,10 +14,10 @@ from typing import Any
 
 import gradio as gr
 
-from guide_assistant import ui_render
-from guide_assistant.feedback import FeedbackRecord, FeedbackStore
+from guide_assistant.interfaces.web import render as ui_render
 from guide_assistant.models import Answer, QuestionError
 from guide_assistant.settings import Settings
+from guide_assistant.storage.feedback import FeedbackRecord, FeedbackStore
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +233,7 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
                         panel = gr.HTML(ui_render.panel_html(None), elem_id="sources-panel")
             with gr.Tab("Obligations", id="obligations"):
                 try:
-                    from guide_assistant import obligations_ui
+                    from guide_assistant.interfaces.web import obligations_tab as obligations_ui
                 except ImportError:
                     gr.Markdown("The obligations checklist is not available yet.")
                 else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from guide_assistant.evaluation import ItemResult, breakdown
+from guide_assistant.evaluation.metrics import ItemResult, breakdown
 
 HEADLINE = [
     "hit_at_k",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from guide_assistant import support
+from guide_assistant.answer import support
 from guide_assistant.models import Answer, Passage
 from guide_assistant.text import normalise
 

@@ -15,10 +15,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from guide_assistant import corpus
-from guide_assistant import obligation_rules as R
-from guide_assistant.chunking import LIST_ITEM, section_groups
+from guide_assistant.ingest import corpus
+from guide_assistant.ingest.chunking import LIST_ITEM, section_groups
 from guide_assistant.models import SECTION_SEP
+from guide_assistant.obligations import rules as R
 from guide_assistant.settings import Settings
 
 Modality = Literal["must", "should", "recommended", "good practice", "consider"]

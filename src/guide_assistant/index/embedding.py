@@ -7,12 +7,19 @@ must stay inside the model's window, which it would otherwise truncate silently)
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from guide_assistant.settings import PACKAGED_MODEL, offline_environment
+
+if TYPE_CHECKING:
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+Progress = Callable[[int], Any]
 
 
 def model_path(name: str) -> Path:
@@ -40,7 +47,7 @@ class Embedder:
         self.batch_size = batch_size
 
     @cached_property
-    def llama_embedding(self):
+    def llama_embedding(self) -> HuggingFaceEmbedding:
         """The llama-index ``HuggingFaceEmbedding`` over the local model folder."""
         from llama_index.core import Settings as LlamaSettings
         from llama_index.core.llms import MockLLM
@@ -59,7 +66,7 @@ class Embedder:
         return embedding
 
     @cached_property
-    def tokenizer(self):
+    def tokenizer(self) -> Any:
         return self.llama_embedding._model.tokenizer
 
     @property
@@ -74,7 +81,7 @@ class Embedder:
         """Word-piece tokens of ``text`` without the special tokens."""
         return len(self.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
 
-    def embed(self, texts: list[str], progress=None) -> np.ndarray:
+    def embed(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
         """Embed many texts in batches; ``progress(n)`` is called after each batch.
 
         Texts go in length order so each batch pads little (20–30% faster here), and the
@@ -91,7 +98,7 @@ class Embedder:
         finally:
             torch.set_num_threads(previous)
 
-    def _embed_sorted(self, texts: list[str], progress=None) -> np.ndarray:
+    def _embed_sorted(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for i in range(0, len(order), self.batch_size):
@@ -103,3 +110,14 @@ class Embedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return np.asarray(self.llama_embedding.get_query_embedding(text), dtype=np.float32)
+
+    def prepare_for_queries(self) -> None:
+        """Load the model now (not on the first question) and answer on one thread.
+
+        One query is too small to share between threads, and a second OpenMP thread
+        spin-waiting beside Chroma's threads on 2 cores gave ~470 ms stalls at p95.
+        """
+        import torch
+
+        self.embed_query("warm up")
+        torch.set_num_threads(1)

@@ -6,8 +6,14 @@ function (it would download a model): every vector comes from our own model.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from guide_assistant.settings import Settings, offline_environment
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from llama_index.core.schema import BaseNode
+    from llama_index.vector_stores.chroma import ChromaVectorStore
 
 # A few thousand vectors: a wide search costs well under a millisecond and makes the
 # approximate index return the exact neighbours, so results don't vary between builds.
@@ -18,7 +24,7 @@ class ChromaUnavailable(RuntimeError):
     """The Chroma server could not be reached; the message names host and port."""
 
 
-def client(settings: Settings, build_dir: Path):
+def client(settings: Settings, build_dir: Path) -> ClientAPI:
     """A Chroma client for this build: embedded (on disk in the build) or a server's."""
     offline_environment()
     import chromadb
@@ -38,17 +44,18 @@ def client(settings: Settings, build_dir: Path):
     return chromadb.PersistentClient(path=str(build_dir / "chroma"), settings=chroma_settings)
 
 
-def create_store(chroma_client, name: str):
+def create_store(chroma_client: ClientAPI, name: str) -> ChromaVectorStore:
     """A fresh collection (cosine space, no embedding function) wrapped for llama-index."""
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
+    configuration: Any = {"hnsw": HNSW}
     collection = chroma_client.get_or_create_collection(
-        name=name, embedding_function=None, configuration={"hnsw": HNSW}
+        name=name, embedding_function=None, configuration=configuration
     )
     return ChromaVectorStore(chroma_collection=collection)
 
 
-def open_store(chroma_client, name: str):
+def open_store(chroma_client: ClientAPI, name: str) -> ChromaVectorStore:
     """An existing collection wrapped for llama-index; raises if it is missing."""
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
@@ -56,9 +63,15 @@ def open_store(chroma_client, name: str):
     return ChromaVectorStore(chroma_collection=collection)
 
 
-def drop_collection(chroma_client, name: str) -> None:
+def drop_collection(chroma_client: ClientAPI, name: str) -> None:
     """Delete a collection if it exists (old builds on a shared server)."""
     try:
         chroma_client.delete_collection(name)
     except Exception:  # missing already: nothing to free
         pass
+
+
+def add(store: ChromaVectorStore, nodes: list[BaseNode], batch: int = 1000) -> None:
+    """Add nodes in batches: Chroma refuses one call larger than its max batch (5,461 here)."""
+    for i in range(0, len(nodes), batch):
+        store.add(nodes[i : i + batch])

@@ -18,7 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from guide_assistant.obligations import Obligation
+from guide_assistant.obligations.register import Obligation
 from guide_assistant.settings import Settings
 
 Status = Literal["met", "partly met", "not met", "not applicable"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel
 
-from guide_assistant.components import readers
+from guide_assistant.ingest import readers
 from guide_assistant.models import Resource, Section, SourceDocument
 from guide_assistant.settings import Settings
 

@@ -9,8 +9,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from guide_assistant import assessment, obligations
-from guide_assistant.obligation_rules import ACTOR_RULES, TOPIC_RULES
+from guide_assistant.obligations import assessment
+from guide_assistant.obligations import register as obligations
+from guide_assistant.obligations.rules import ACTOR_RULES, TOPIC_RULES
 from guide_assistant.settings import Settings
 
 ALL = "(all)"

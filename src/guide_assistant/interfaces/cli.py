@@ -12,8 +12,9 @@ from typing import Annotated
 
 import typer
 
-from guide_assistant.components.vector_store import ChromaUnavailable
-from guide_assistant.index import IndexBusy, IndexError_
+from guide_assistant.index.build import IndexBusy
+from guide_assistant.index.chroma import ChromaUnavailable
+from guide_assistant.index.store import IndexError_
 from guide_assistant.models import Answer, QuestionError
 from guide_assistant.settings import Settings, offline_environment
 
@@ -57,11 +58,11 @@ def ingest(
 ) -> None:
     """Build the index from corpus/ and the user documents folder (no-op when unchanged)."""
     offline_environment()
-    from guide_assistant import index
+    from guide_assistant.index import build as indexing
 
     settings = Settings()
     try:
-        report = index.build(settings, rebuild=rebuild, progress=sys.stderr.isatty())
+        report = indexing.build(settings, rebuild=rebuild, progress=sys.stderr.isatty())
     except KeyboardInterrupt:
         _fail("interrupted: the previous index (if any) is still in use", 130)
     except KNOWN_ERRORS as exc:
@@ -84,7 +85,7 @@ def ask(
 ) -> None:
     """Answer one question with its sources."""
     offline_environment()
-    from guide_assistant.questions import validate_question
+    from guide_assistant.answer.questions import validate_question
 
     settings = Settings()
     try:  # before loading anything: a bad question should fail at once
@@ -131,7 +132,7 @@ def chat() -> None:
 @app.command()
 def sources(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List the corpus documents and the NICE resources the guidance links."""
-    from guide_assistant import corpus
+    from guide_assistant.ingest import corpus
 
     settings = Settings()
     manifest = corpus.load_manifest(settings.corpus_dir)
@@ -157,7 +158,7 @@ def serve(
 ) -> None:
     """Serve the chat in the browser (127.0.0.1 unless authentication is configured)."""
     offline_environment()
-    from guide_assistant import ui
+    from guide_assistant.interfaces.web import app as ui
 
     settings = Settings()
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
@@ -187,7 +188,7 @@ def obligations(
     fmt: Annotated[str, typer.Option("--format", help="table, json, csv or md.")] = "table",
 ) -> None:
     """List the obligations the guidance places on organisations and people."""
-    from guide_assistant import obligations as register
+    from guide_assistant.obligations import register
 
     if fmt not in ("table", "json", "csv", "md"):
         _fail(f"unknown format {fmt!r}: use table, json, csv or md", 2)
@@ -207,8 +208,8 @@ def assessment(
     """Export the employer self-assessment report (counts and unmet items)."""
     from pathlib import Path
 
-    from guide_assistant import assessment as self_assessment
-    from guide_assistant import obligations as register
+    from guide_assistant.obligations import assessment as self_assessment
+    from guide_assistant.obligations import register
 
     if fmt not in ("md", "csv"):
         _fail(f"unknown format {fmt!r}: use md or csv", 2)

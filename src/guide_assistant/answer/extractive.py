@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from guide_assistant import obligations
-from guide_assistant.abstention import Abstention, Signals
-from guide_assistant.index import LoadedIndex
+from guide_assistant.answer.abstention import Abstention, Signals
+from guide_assistant.answer.retrieval import Hit
+from guide_assistant.index.store import LoadedIndex
 from guide_assistant.models import (
     SECTION_SEP,
     Answer,
@@ -21,8 +21,8 @@ from guide_assistant.models import (
     Resource,
     Sentence,
 )
-from guide_assistant.obligations import Obligation
-from guide_assistant.retrieval import Hit
+from guide_assistant.obligations import register as obligations
+from guide_assistant.obligations.register import Obligation
 from guide_assistant.settings import Settings
 from guide_assistant.text import content_stems, word_count
 

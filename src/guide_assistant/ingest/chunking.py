@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from guide_assistant.corpus import LoadedDocument
+from guide_assistant.ingest.corpus import LoadedDocument
 from guide_assistant.models import SECTION_SEP, Passage, Section, Sentence
 
 LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)]|[ivxlc]+[.)])\s+")

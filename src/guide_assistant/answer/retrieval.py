@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from guide_assistant.index import LoadedIndex
+from guide_assistant.index.store import LoadedIndex
 from guide_assistant.models import Passage
 from guide_assistant.settings import Settings
 

@@ -1,0 +1,209 @@
+"""Building the index: corpus → chunks → embeddings → a new build folder, unless nothing changed.
+
+One build at a time per index folder (a lock), embeddings of unchanged texts reused, and older
+builds pruned only once the new one is current.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from guide_assistant.index import chroma, store
+from guide_assistant.index.embedding import Embedder
+from guide_assistant.ingest import chunking, corpus, readers
+from guide_assistant.settings import Settings
+
+
+class IndexBusy(RuntimeError):
+    """Another ingest is building into the same index folder right now."""
+
+
+@contextmanager
+def _build_lock(index_dir: Path) -> Iterator[None]:
+    """One build at a time per index folder: a second would prune the first's work."""
+    with open(index_dir / ".lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexBusy(
+                f"another ingest is building in {index_dir}; wait for it to finish"
+            ) from None
+        yield  # the lock goes with the file handle, also when the process is killed
+
+
+class BuildReport(BaseModel):
+    """What an ingest did (printed as the closing summary)."""
+
+    build_id: str
+    noop: bool
+    documents: int
+    sections: int
+    chunks: int
+    sentences: int
+    embedded: int
+    reused: int
+    seconds: float
+    problems: list[corpus.DocumentProblem]
+
+
+def fingerprint(settings: Settings) -> dict[str, Any]:
+    """Everything that decides a build's content; equal fingerprints mean nothing to do."""
+    return {
+        "format": store.FORMAT,
+        "files": corpus.fingerprint_files(corpus.input_files(settings)),
+        "embedding_model": settings.embedding_model,
+        "chunk_max_tokens": settings.chunk_max_tokens,
+        # The code that turns files into chunks: a change to it must rebuild, not reuse.
+        "pipeline": corpus.fingerprint_files(
+            [Path(m.__file__ or "") for m in (chunking, corpus, readers)]
+        ),
+        "chroma": [settings.chroma_mode, settings.chroma_host, settings.chroma_port]
+        if settings.chroma_mode == "server"
+        else ["embedded"],
+        "versions": store.library_versions(),
+    }
+
+
+def build(
+    settings: Settings,
+    rebuild: bool = False,
+    progress: bool = False,
+    embedder: Embedder | None = None,
+) -> BuildReport:
+    """Ingest the corpus and the user's documents into a new build, unless nothing changed.
+
+    Pass ``embedder`` when the caller has one already, so the model is not loaded twice.
+    """
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    with _build_lock(settings.index_dir):
+        return _build(settings, rebuild, progress, embedder)
+
+
+def _key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def _embed_missing(
+    embedder: Embedder, texts: list[str], cache: dict[str, np.ndarray], progress: bool
+) -> tuple[np.ndarray, list[str], int]:
+    """Vectors of ``texts`` (cached ones reused), their keys, and how many were embedded."""
+    keys = [_key(t) for t in texts]
+    missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in cache}.items())
+    bar = None
+    if progress and missing:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(missing), desc="Embedding", unit="text")
+    fresh = embedder.embed([t for _, t in missing], bar.update if bar else None)
+    if bar:
+        bar.close()
+    cache.update(zip([k for k, _ in missing], fresh, strict=True))
+    vectors = np.stack([cache[k] for k in keys]) if keys else np.zeros((0, embedder.dimension))
+    return vectors, keys, len(missing)
+
+
+def _build(
+    settings: Settings, rebuild: bool, progress: bool, embedder: Embedder | None
+) -> BuildReport:
+    began = time.perf_counter()
+    wanted = fingerprint(settings)
+    previous = store.current_build(settings)
+    manifest = store.read_manifest(previous) if previous else None
+    if previous and manifest and not rebuild and manifest["fingerprint"] == wanted:
+        return BuildReport(
+            **manifest["summary"],
+            noop=True,
+            embedded=0,
+            reused=0,
+            seconds=time.perf_counter() - began,
+            build_id=previous.name,
+        )
+    docs, problems = corpus.load_corpus(settings)
+    embedder = embedder or Embedder(settings.embedding_model, settings.embed_batch_size)
+    chunks = chunking.chunk_corpus(docs, embedder.count_tokens, settings.chunk_max_tokens)
+    sentences = [s for c in chunks for s in c.sentences]
+    cache = {} if rebuild else store.embedding_cache(previous)
+    if manifest and manifest["embedding_model"] != settings.embedding_model:
+        cache = {}
+    texts = [c.embed_text for c in chunks] + [s.text for s in sentences]
+    vectors, keys, embedded = _embed_missing(embedder, texts, cache, progress)
+
+    build_id = time.strftime("%Y%m%d-%H%M%S") + f"-{uuid.uuid4().hex[:8]}"
+    out = settings.index_dir / "builds" / build_id
+    out.mkdir(parents=True)
+    summary = {
+        "documents": len(docs),
+        "sections": sum(len(d.sections) for d in docs),
+        "chunks": len(chunks),
+        "sentences": len(sentences),
+        "problems": [p.model_dump() for p in problems],
+    }
+    new_manifest = _manifest(settings, build_id, wanted, embedder, vectors, docs, summary)
+    store.persist(settings, out, chunks, vectors, keys, new_manifest)
+    store.write_atomic(settings.index_dir / store.POINTER, build_id)
+    _prune(settings, keep={out, previous})
+    return BuildReport(
+        **summary,
+        build_id=build_id,
+        noop=False,
+        embedded=embedded,
+        reused=len(set(keys)) - embedded,
+        seconds=time.perf_counter() - began,
+    )
+
+
+def _manifest(
+    settings: Settings,
+    build_id: str,
+    wanted: dict[str, Any],
+    embedder: Embedder,
+    vectors: np.ndarray,
+    docs: list[corpus.LoadedDocument],
+    summary: dict[str, Any],
+) -> dict[str, Any]:
+    """What a build records about itself: model, chunking, collections, versions, files."""
+    return {
+        "build_id": build_id,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "embedding_model": settings.embedding_model,
+        "dimension": int(vectors.shape[1]),
+        "chunking": {"max_tokens": settings.chunk_max_tokens, "model_window": embedder.max_tokens},
+        "chroma": {
+            "mode": settings.chroma_mode,
+            "collection": store.collection_name(build_id),
+            "sentences": store.collection_name(build_id, "sentences"),
+        },
+        "versions": wanted["versions"],
+        "fingerprint": wanted,
+        "documents": [d.meta.model_dump() for d in docs],
+        "summary": summary,
+    }
+
+
+def _prune(settings: Settings, keep: set[Path | None]) -> None:
+    """Remove older build folders (interrupted ones included) and their server collections.
+
+    The build that was current until now is kept: a running app may still be reading it.
+    """
+    for old in (settings.index_dir / "builds").iterdir():
+        if old in keep or not old.is_dir():
+            continue
+        if settings.chroma_mode == "server":
+            try:
+                client = chroma.client(settings, old)
+                for kind in ("passages", "sentences"):
+                    chroma.drop_collection(client, store.collection_name(old.name, kind))
+            except chroma.ChromaUnavailable:
+                pass
+        shutil.rmtree(old, ignore_errors=True)

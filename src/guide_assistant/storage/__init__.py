@@ -1,0 +1,4 @@
+"""Storage: local SQLite state (feedback, self-assessment marks) behind one connection helper.
+
+May import: ``models``, ``settings``.
+"""
