@@ -38,6 +38,7 @@ browser:
 	fi
 
 test: setup browser
+	$(VENV)/bin/mypy
 	$(PY) -m pytest tests evals
 
 evals: setup
@@ -49,8 +50,9 @@ bench: setup
 	$(PY) benchmarks/bench_ask.py
 
 lint: setup
-	$(VENV)/bin/ruff check src tests evals benchmarks app.py
+	$(VENV)/bin/ruff check src tests evals benchmarks app.py conftest.py
 	$(VENV)/bin/ruff format --check src tests evals benchmarks app.py
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf indexes/builds indexes/CURRENT evals/reports

@@ -67,7 +67,7 @@ def main() -> None:
 
     settings = Settings(index_dir=work / "indexes")
     build = current_build(settings)
-    passages = [json.loads(line) for line in open(build / "passages.jsonl")]
+    passages = [json.loads(line) for line in (build / "passages.jsonl").read_text().splitlines()]
     embedder = Embedder(settings.embedding_model)
     tokens = sorted(embedder.count_tokens(p["text"]) for p in passages)
     words = sorted(len(p["text"].split()) for p in passages)

@@ -49,7 +49,8 @@ def test_no_chunk_spans_two_sections(docs, chunks):
     for chunk in chunks:
         p = chunk.passage
         start, end = sections[(p.source_id, tuple(p.section))]
-        assert start <= p.start and p.end <= end, p.section
+        assert start <= p.start, p.section
+        assert p.end <= end, p.section
 
 
 def test_no_chunk_exceeds_the_model_window(chunks, embedder):

@@ -24,13 +24,15 @@ def test_ask_json_is_an_answer(env):
     result = runner.invoke(app, ["ask", "--json", "how many hours of AMHP training a year?"])
     assert result.exit_code == 0, result.output
     answer = Answer.model_validate_json(result.stdout)
-    assert answer.citations and "[1]" in answer.answer
+    assert answer.citations
+    assert "[1]" in answer.answer
 
 
 def test_ask_prints_answer_and_sources(env):
     result = runner.invoke(app, ["ask", "--source", "tcsw-2014-role", "what is category E?"])
     assert result.exit_code == 0
-    assert "Sources:" in result.stdout and "The Role of the Social Worker" in result.stdout
+    assert "Sources:" in result.stdout
+    assert "The Role of the Social Worker" in result.stdout
     assert "Guidance on the support" not in result.stdout
 
 
@@ -57,7 +59,8 @@ def test_mismatched_index_is_a_clear_error(monkeypatch, tmp_path):
         monkeypatch.setenv(f"GUIDE_{name.upper()}", str(getattr(settings, name)))
     result = runner.invoke(app, ["ask", "who supervises AMHPs?"])
     assert result.exit_code == 1
-    assert "chromadb 0.4.24" in result.stderr and "ingest --rebuild" in result.stderr
+    assert "chromadb 0.4.24" in result.stderr
+    assert "ingest --rebuild" in result.stderr
     assert "Traceback" not in result.output
 
 
@@ -69,10 +72,13 @@ def test_ingest_prints_a_summary_and_names_bad_files(monkeypatch, tmp_path):
         monkeypatch.setenv(f"GUIDE_{name.upper()}", str(getattr(settings, name)))
     first = runner.invoke(app, ["ingest"])
     assert first.exit_code == 0, first.output
-    assert "Index built" in first.stdout and "2 documents" in first.stdout
-    assert "broken.txt" in first.stderr and "UTF-8" in first.stderr
+    assert "Index built" in first.stdout
+    assert "2 documents" in first.stdout
+    assert "broken.txt" in first.stderr
+    assert "UTF-8" in first.stderr
     again = runner.invoke(app, ["ingest"])
-    assert "up to date" in again.stdout and "embedded 0" in again.stdout
+    assert "up to date" in again.stdout
+    assert "embedded 0" in again.stdout
 
 
 def test_sources_lists_nice_resources():
@@ -86,4 +92,5 @@ def test_sources_lists_nice_resources():
 def test_unknown_source_is_named_not_answered_as_uncovered(env):
     result = runner.invoke(app, ["ask", "--source", "hee-2021", "who supervises AMHPs?"])
     assert result.exit_code == 2
-    assert "unknown source hee-2021" in result.stderr and "tcsw-2014-role" in result.stderr
+    assert "unknown source hee-2021" in result.stderr
+    assert "tcsw-2014-role" in result.stderr

@@ -10,6 +10,7 @@ the edition text only).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections import Counter
@@ -59,10 +60,8 @@ def _load_lines() -> list[tuple[int, str]]:
 def _load_items() -> list[dict]:
     items = []
     for _n, line in _load_lines():
-        try:
+        with contextlib.suppress(json.JSONDecodeError):  # test_every_line_is_valid_json
             items.append(json.loads(line))
-        except json.JSONDecodeError:  # reported by test_every_line_is_valid_json
-            pass
     return items
 
 

@@ -24,7 +24,9 @@ def settings(tmp_path):
 
 def test_build_writes_a_complete_manifest(settings):
     report = indexing.build(settings)
-    assert not report.noop and report.documents == 2 and report.chunks >= 4
+    assert not report.noop
+    assert report.documents == 2
+    assert report.chunks >= 4
     build = store.current_build(settings)
     manifest = store.read_manifest(build)
     assert manifest["embedding_model"] == settings.embedding_model
@@ -32,13 +34,16 @@ def test_build_writes_a_complete_manifest(settings):
     assert manifest["chunking"]["max_tokens"] == settings.chunk_max_tokens
     assert set(manifest["versions"]) >= {"chromadb", "llama-index-core"}
     assert len(manifest["fingerprint"]["files"]) == 3  # sources.toml and two editions
-    assert (build / "bm25").is_dir() and (build / "chroma").is_dir()
+    assert (build / "bm25").is_dir()
+    assert (build / "chroma").is_dir()
 
 
 def test_unchanged_corpus_reembeds_nothing(settings):
     first = indexing.build(settings)
     second = indexing.build(settings)
-    assert second.noop and second.embedded == 0 and second.build_id == first.build_id
+    assert second.noop
+    assert second.embedded == 0
+    assert second.build_id == first.build_id
 
 
 def test_changed_corpus_reuses_unchanged_embeddings(settings):
@@ -48,7 +53,8 @@ def test_changed_corpus_reuses_unchanged_embeddings(settings):
         "# Local lone working policy\n\nStaff visiting alone must phone the duty desk.\n"
     )
     second = indexing.build(settings)
-    assert not second.noop and second.build_id != first.build_id
+    assert not second.noop
+    assert second.build_id != first.build_id
     assert second.reused >= first.embedded // 2  # the editions were not embedded again
     assert second.embedded < first.embedded
 
@@ -144,10 +150,12 @@ def test_killed_build_leaves_the_previous_index_serving(settings):
     assert partial, "the kill should land mid-build"
     assert store.current_build(settings).name == first.build_id
     answer = Assistant.load(settings, build_if_missing=False).ask("who gives supervision?")
-    assert answer.citations and {c.source_id for c in answer.citations} <= {"doc-a", "doc-b"}
+    assert answer.citations
+    assert {c.source_id for c in answer.citations} <= {"doc-a", "doc-b"}
     # The next ingest cleans up the interrupted build and completes.
     report = indexing.build(settings)
-    assert not report.noop and store.current_build(settings).name == report.build_id
+    assert not report.noop
+    assert store.current_build(settings).name == report.build_id
 
 
 def test_bad_front_matter_in_a_user_file_is_reported_not_fatal(settings):
@@ -163,6 +171,8 @@ def test_bad_front_matter_in_a_user_file_is_reported_not_fatal(settings):
 
 def test_a_second_ingest_at_once_is_refused(settings):
     settings.index_dir.mkdir(parents=True)
-    with indexing._build_lock(settings.index_dir):
-        with pytest.raises(indexing.IndexBusy, match="another ingest"):
-            indexing.build(settings)
+    with (
+        indexing._build_lock(settings.index_dir),
+        pytest.raises(indexing.IndexBusy, match="another ingest"),
+    ):
+        indexing.build(settings)

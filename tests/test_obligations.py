@@ -14,7 +14,7 @@ from guide_assistant.obligations import register as obligations
 from guide_assistant.settings import Settings
 
 
-@pytest.fixture()
+@pytest.fixture
 def settings(tmp_path, monkeypatch) -> Settings:
     # The CLI builds its own Settings from the environment: point it at tmp folders too.
     monkeypatch.setenv("GUIDE_DATA_DIR", str(tmp_path / "data"))
@@ -22,7 +22,7 @@ def settings(tmp_path, monkeypatch) -> Settings:
     return Settings(data_dir=tmp_path / "data", user_docs_dir=tmp_path / "user_docs")
 
 
-@pytest.fixture()
+@pytest.fixture
 def register(settings) -> list[obligations.Obligation]:
     return obligations.load_register(settings)
 
@@ -85,11 +85,14 @@ def test_descriptions_and_references_are_not_duties(register):
 
 def test_filters(register):
     nhs = obligations.filter_entries(register, actor="nhs trusts")
-    assert nhs and all("NHS trusts" in e.actors for e in nhs)
+    assert nhs
+    assert all("NHS trusts" in e.actors for e in nhs)
     amhp_must = obligations.filter_entries(register, topic="AMHP", modality="must")
-    assert amhp_must and all(e.modality == "must" and "AMHP" in e.topics for e in amhp_must)
+    assert amhp_must
+    assert all(e.modality == "must" and "AMHP" in e.topics for e in amhp_must)
     tcsw = obligations.filter_entries(register, source="tcsw-2014-role")
-    assert tcsw and all(e.source_id == "tcsw-2014-role" for e in tcsw)
+    assert tcsw
+    assert all(e.source_id == "tcsw-2014-role" for e in tcsw)
     assert obligations.filter_entries(register, text="central database")
     assert obligations.filter_entries(register, actor="nobody") == []
 
@@ -107,9 +110,10 @@ def test_render_formats(register):
     assert [r["id"] for r in rows] == [e.id for e in some]
     assert json.loads(obligations.render(some, "json"))[0]["text"] == some[0].text
     md = obligations.render(some, "md").splitlines()
-    assert md[1] == "|---|---|---|---|---|" and len(md) == 2 + len(some)
+    assert md[1] == "|---|---|---|---|---|"
+    assert len(md) == 2 + len(some)
     assert "5 obligations" in obligations.render(some, "table")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown format"):
         obligations.render(some, "xml")
 
 
@@ -120,7 +124,8 @@ def test_cli_json_filters(settings):
     )
     assert result.exit_code == 0, result.output
     entries = json.loads(result.stdout)
-    assert isinstance(entries, list) and entries
+    assert isinstance(entries, list)
+    assert entries
     assert all("NHS trusts" in e["actors"] and "supervision" in e["topics"] for e in entries)
     everything = json.loads(runner.invoke(app, ["obligations", "--format", "json"]).stdout)
     assert len(everything) > len(entries)
@@ -130,7 +135,8 @@ def test_cli_csv_and_search(settings):
     runner = CliRunner()
     result = runner.invoke(app, ["obligations", "--modality", "must", "--format", "csv"])
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert rows and all(r["modality"] == "must" for r in rows)
+    assert rows
+    assert all(r["modality"] == "must" for r in rows)
     result = runner.invoke(app, ["obligations", "--search", "AMHP training hours"])
     assert "AMHPs require a minimum of 18 hours" in result.stdout
     assert runner.invoke(app, ["obligations", "--format", "xml"]).exit_code == 2

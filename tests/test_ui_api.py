@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +14,7 @@ from guide_assistant.storage.feedback import FeedbackStore
 SUPERVISION = "How often should I get supervision once I've finished ASYE?"
 
 
-@pytest.fixture()
+@pytest.fixture
 def client(served):
     from gradio_client import Client
 
@@ -37,7 +38,8 @@ def test_ask_returns_a_cited_answer(client):
     assert sources["metadata"]["title"].startswith("Sources")
     assert "<mark>" in _text(sources)
     assert "Guidance on the support of mental health social workers" in panel
-    assert "<mark>" in panel and "<details" in panel
+    assert "<mark>" in panel
+    assert "<details" in panel
 
 
 def test_follow_up_uses_the_history(client):
@@ -78,12 +80,16 @@ def test_feedback_is_stored_in_sqlite(client, served):
     before = len(FeedbackStore(db).list_all())
     client.predict(SUPERVISION, [], "all", api_name="/ask")
     status, comment = client.predict("clear and cited", api_name="/feedback_helpful")
-    assert "saved" in status and comment == ""
+    assert "saved" in status
+    assert comment == ""
     rows = FeedbackStore(db).list_all()
     assert len(rows) == before + 1
     row = rows[-1]
-    assert row.helpful and row.comment == "clear and cited" and row.question == SUPERVISION
-    assert row.citations and row.citations[0].n == 1
+    assert row.helpful
+    assert row.comment == "clear and cited"
+    assert row.question == SUPERVISION
+    assert row.citations
+    assert row.citations[0].n == 1
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -91,9 +97,11 @@ def test_feedback_is_stored_in_sqlite(client, served):
 def test_export_writes_markdown_with_sources(client):
     client.predict(SUPERVISION, [], "all", api_name="/ask")
     path = client.predict(api_name="/export")
-    text = open(path, encoding="utf-8").read()
+    text = Path(path).read_text(encoding="utf-8")
     assert text.startswith("# Conversation with Guide Assistant")
-    assert f"## Q1. {SUPERVISION}" in text and "### Sources" in text and "**[1]" in text
+    assert f"## Q1. {SUPERVISION}" in text
+    assert "### Sources" in text
+    assert "**[1]" in text
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "::", "example.org"])

@@ -40,7 +40,7 @@ def browser() -> Iterator[object]:
             browser.close()
 
 
-@pytest.fixture()
+@pytest.fixture
 def page(browser, served):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
@@ -93,8 +93,11 @@ def test_cited_answer_source_highlight_and_feedback(page, served):
     page.locator("#fb-helpful").click()
     expect(page.locator("#fb-status")).to_contain_text("saved")
     rows = FeedbackStore(served[1].data_dir / "feedback.sqlite3").list_all()
-    assert rows and rows[-1].helpful and rows[-1].comment == "clear"
-    assert "monthly" in rows[-1].answer and rows[-1].citations
+    assert rows
+    assert rows[-1].helpful
+    assert rows[-1].comment == "clear"
+    assert "monthly" in rows[-1].answer
+    assert rows[-1].citations
 
 
 def test_follow_up_uses_the_conversation(page):
@@ -110,7 +113,9 @@ def test_follow_up_uses_the_conversation(page):
     with page.expect_download() as download:
         link.click()
     text = Path(download.value.path()).read_text(encoding="utf-8")
-    assert "## Q2. and how often?" in text and "### Sources" in text and "monthly" in text
+    assert "## Q2. and how often?" in text
+    assert "### Sources" in text
+    assert "monthly" in text
     page.screenshot(path=str(SHOTS / "follow-up.png"), full_page=True)
 
 
@@ -153,4 +158,5 @@ def test_thumbs_on_a_chat_answer_store_feedback(page, served):
     expect(page.locator("#fb-status")).to_contain_text("saved")
     rows = FeedbackStore(db).list_all()
     assert len(rows) == before + 1
-    assert not rows[-1].helpful and rows[-1].question == "What's a practice supervisor?"
+    assert not rows[-1].helpful
+    assert rows[-1].question == "What's a practice supervisor?"

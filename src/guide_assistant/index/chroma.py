@@ -5,6 +5,7 @@ function (it would download a model): every vector comes from our own model.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,10 +66,8 @@ def open_store(chroma_client: ClientAPI, name: str) -> ChromaVectorStore:
 
 def drop_collection(chroma_client: ClientAPI, name: str) -> None:
     """Delete a collection if it exists (old builds on a shared server)."""
-    try:
+    with contextlib.suppress(Exception):  # missing already: nothing to free
         chroma_client.delete_collection(name)
-    except Exception:  # missing already: nothing to free
-        pass
 
 
 def add(store: ChromaVectorStore, nodes: list[BaseNode], batch: int = 1000) -> None:

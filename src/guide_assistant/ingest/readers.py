@@ -63,7 +63,7 @@ def _read_html(path: Path) -> tuple[str, str]:
     lines: list[str] = []
     for el in soup.find_all(["h1", "h2", "h3", "h4", "p", "li", "td"]):
         text = re.sub(r"\s+", " ", el.get_text(" ", strip=True)).strip()
-        if not text or el.find_parent(["li", "td"]) and el.name == "p":
+        if not text or (el.find_parent(["li", "td"]) and el.name == "p"):
             continue
         if el.name.startswith("h"):
             lines.append(f"\n{'#' * int(el.name[1])} {text}\n")

@@ -106,7 +106,7 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
         except QuestionError as exc:
             gr.Warning(str(exc))
             return question, _notice(chat, str(exc)), gr.skip(), turns, gr.skip()
-        except Exception as exc:  # noqa: BLE001 - the page must never show a traceback
+        except Exception as exc:
             # Type only: the message could echo the user's question, which we never log.
             log.error("answer failed: %s", type(exc).__name__)
             gr.Warning(GENERIC_ERROR)
@@ -174,63 +174,62 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
         )
         turns = gr.State([])
         with gr.Tabs():
-            with gr.Tab("Chat", id="chat"):
-                with gr.Row():
-                    with gr.Column(scale=3):
-                        chatbot = gr.Chatbot(
-                            label="Conversation",
-                            elem_id="chatbot",
-                            height=520,
-                            buttons=["copy", "copy_all"],
-                            feedback_options=("Like", "Dislike"),
-                            placeholder="Ask about supervision, registration, leadership …",
+            with gr.Tab("Chat", id="chat"), gr.Row():
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(
+                        label="Conversation",
+                        elem_id="chatbot",
+                        height=520,
+                        buttons=["copy", "copy_all"],
+                        feedback_options=("Like", "Dislike"),
+                        placeholder="Ask about supervision, registration, leadership …",
+                    )
+                    gr.Markdown(PRIVACY_NOTICE, elem_id="privacy-notice")
+                    with gr.Row():
+                        question = gr.Textbox(
+                            label="Your question",
+                            placeholder="Type a question and press Enter",
+                            lines=1,
+                            max_lines=4,
+                            scale=5,
+                            elem_id="question",
+                            autofocus=True,
                         )
-                        gr.Markdown(PRIVACY_NOTICE, elem_id="privacy-notice")
+                        send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                    gr.Markdown("**Example questions** (click one to put it in the box)")
+                    with gr.Row():
+                        example_buttons = [
+                            gr.Button(q, size="sm", elem_classes=["example-question"])
+                            for q in EXAMPLES["New social worker"]
+                        ]
+                    with gr.Group():
+                        status = gr.Markdown("Rate the latest answer:", elem_id="fb-status")
                         with gr.Row():
-                            question = gr.Textbox(
-                                label="Your question",
-                                placeholder="Type a question and press Enter",
-                                lines=1,
-                                max_lines=4,
-                                scale=5,
-                                elem_id="question",
-                                autofocus=True,
-                            )
-                            send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
-                        gr.Markdown("**Example questions** (click one to put it in the box)")
-                        with gr.Row():
-                            example_buttons = [
-                                gr.Button(q, size="sm", elem_classes=["example-question"])
-                                for q in EXAMPLES["New social worker"]
-                            ]
-                        with gr.Group():
-                            status = gr.Markdown("Rate the latest answer:", elem_id="fb-status")
-                            with gr.Row():
-                                helpful = gr.Button(HELPFUL, elem_id="fb-helpful")
-                                unhelpful = gr.Button(NOT_HELPFUL, elem_id="fb-unhelpful")
-                            comment = gr.Textbox(
-                                label="Comment on the answer (optional)",
-                                lines=1,
-                                elem_id="fb-comment",
-                            )
-                        with gr.Row():
-                            export_btn = gr.Button("Export conversation as Markdown")
-                            export_file = gr.File(
-                                label="Conversation (.md)",
-                                interactive=False,
-                                elem_id="export",
-                                visible=False,
-                            )
-                    with gr.Column(scale=2):
-                        role = gr.Radio(list(EXAMPLES), value="New social worker", label="I am a…")
-                        source = gr.Radio(
-                            source_choices,
-                            value=ALL_SOURCES,
-                            label="Answer from",
-                            elem_id="source-filter",
+                            helpful = gr.Button(HELPFUL, elem_id="fb-helpful")
+                            unhelpful = gr.Button(NOT_HELPFUL, elem_id="fb-unhelpful")
+                        comment = gr.Textbox(
+                            label="Comment on the answer (optional)",
+                            lines=1,
+                            elem_id="fb-comment",
                         )
-                        gr.Markdown("### Sources")
-                        panel = gr.HTML(ui_render.panel_html(None), elem_id="sources-panel")
+                    with gr.Row():
+                        export_btn = gr.Button("Export conversation as Markdown")
+                        export_file = gr.File(
+                            label="Conversation (.md)",
+                            interactive=False,
+                            elem_id="export",
+                            visible=False,
+                        )
+                with gr.Column(scale=2):
+                    role = gr.Radio(list(EXAMPLES), value="New social worker", label="I am a…")
+                    source = gr.Radio(
+                        source_choices,
+                        value=ALL_SOURCES,
+                        label="Answer from",
+                        elem_id="source-filter",
+                    )
+                    gr.Markdown("### Sources")
+                    panel = gr.HTML(ui_render.panel_html(None), elem_id="sources-panel")
             with gr.Tab("Obligations", id="obligations"):
                 try:
                     from guide_assistant.interfaces.web import obligations_tab as obligations_ui
