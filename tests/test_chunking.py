@@ -6,6 +6,7 @@ import pytest
 
 from guide_assistant.index.embedding import Embedder
 from guide_assistant.ingest import chunking, corpus
+from guide_assistant.models import SECTION_SEP
 from guide_assistant.settings import Settings
 
 
@@ -82,7 +83,7 @@ def test_list_items_stay_with_their_lead_in(chunks):
 
 
 def test_section_paths_follow_the_documents(chunks):
-    labels = {c.passage.section_label for c in chunks}
+    labels = {SECTION_SEP.join(c.passage.section) for c in chunks}
     assert any("Consideration 2: Enable professionalism" in label for label in labels)
     assert any(
         "E. Leading the Approved Mental Health Professional workforce" in label for label in labels

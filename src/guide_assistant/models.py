@@ -42,10 +42,6 @@ class Section(BaseModel):
     heading_start: int = Field(-1, description="Offset of the heading's title (-1: none).")
     heading_end: int = Field(-1, description="Offset just past the heading's title.")
 
-    @property
-    def label(self) -> str:
-        return SECTION_SEP.join(self.path)
-
 
 class Passage(BaseModel):
     """A chunk: a verbatim span of one section, with offsets into the document's text."""
@@ -58,10 +54,6 @@ class Passage(BaseModel):
     start: int
     end: int
     url: str | None = None
-
-    @property
-    def section_label(self) -> str:
-        return SECTION_SEP.join(self.section)
 
 
 class Sentence(BaseModel):
@@ -113,6 +105,11 @@ class Answer(BaseModel):
     retrieved: list[str] = Field(
         default_factory=list, description="Ids of the passages retrieved, best first."
     )
+
+    @property
+    def shown_citations(self) -> list[Citation]:
+        """What is listed under the answer: its sources, or the related reading of a refusal."""
+        return self.related if self.abstained else self.citations
 
 
 class ChatMessage(BaseModel):

@@ -1,9 +1,11 @@
-"""Small text helpers shared by answering, support checking and evaluation."""
+"""Small text helpers shared by every stage: words, stems, markup, quote matching, ids."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
+from typing import Any
 
 WORD = re.compile(r"[A-Za-z0-9£%]+(?:['’][a-z]+)?")
 MARKUP = re.compile(r"\[\^\d+\]|<sup>\d+</sup>|<br>|[*_`|>]|\[(?=[^\]]*\]\()|\]\([^)]*\)")
@@ -21,7 +23,7 @@ STOPWORDS = frozenset(
 
 
 @lru_cache(maxsize=1)
-def _stemmer():
+def _stemmer() -> Any:
     import Stemmer
 
     return Stemmer.Stemmer("english")
@@ -49,3 +51,19 @@ def content_stems(text: str) -> list[str]:
 
 def word_count(text: str) -> int:
     return len(WORD.findall(text))
+
+
+def loose_pattern(quote: str) -> str:
+    """A regex for ``quote`` that tolerates other whitespace (line wrapping) between words."""
+    return r"\s+".join(re.escape(word) for word in quote.split())
+
+
+def unique_id(prefix: str, content: str, seen: set[str], length: int = 12) -> str:
+    """``prefix:hash`` of ``content``, suffixed ``-2``, ``-3``… when already in ``seen``."""
+    digest = hashlib.sha1(content.encode()).hexdigest()[:length]
+    uid, n = f"{prefix}{digest}", 1
+    while uid in seen:
+        n += 1
+        uid = f"{prefix}{digest}-{n}"
+    seen.add(uid)
+    return uid

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from guide_assistant.answer import support
 from guide_assistant.models import Answer, Passage
-from guide_assistant.text import normalise
+from guide_assistant.text import loose_pattern, normalise
 
 
 class Evidence(BaseModel):
@@ -75,8 +75,7 @@ def evidence_span(text: str, quote: str) -> tuple[int, int] | None:
     """Where a quote stands in a document's text, allowing for whitespace and emphasis marks."""
     kept = [i for i, ch in enumerate(text) if ch != "*"]  # offsets of the text without '*'
     plain = "".join(text[i] for i in kept)
-    pattern = r"\s+".join(re.escape(w) for w in quote.replace("*", "").split())
-    match = re.search(pattern, plain)
+    match = re.search(loose_pattern(quote.replace("*", "")), plain)
     if not match:
         return None
     return kept[match.start()], kept[match.end() - 1] + 1

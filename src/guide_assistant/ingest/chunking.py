@@ -6,7 +6,6 @@ Every passage and sentence is a verbatim span ``text[start:end]`` of its documen
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import re
 from collections.abc import Callable, Iterator
@@ -14,6 +13,7 @@ from dataclasses import dataclass, field
 
 from guide_assistant.ingest.corpus import LoadedDocument
 from guide_assistant.models import SECTION_SEP, Passage, Section, Sentence
+from guide_assistant.text import unique_id
 
 LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)]|[ivxlc]+[.)])\s+")
 TABLE_RULE = re.compile(r"^\|?[\s:|-]+\|?$")
@@ -119,16 +119,6 @@ def section_groups(
     return groups
 
 
-def _passage_id(source_id: str, label: str, body: str, seen: set[str]) -> str:
-    digest = hashlib.sha1(f"{label}\n{body}".encode()).hexdigest()[:12]
-    pid, n = f"{source_id}:{digest}", 1
-    while pid in seen:
-        n += 1
-        pid = f"{source_id}:{digest}-{n}"
-    seen.add(pid)
-    return pid
-
-
 @dataclass
 class Chunk:
     """A passage with the text it is embedded as (section path + carried lead-in + body)."""
@@ -211,7 +201,7 @@ def chunk_document(
         for units, carried in runs:
             start, end = units[0].start, units[-1].end
             body = doc.text[start:end]
-            pid = _passage_id(doc.meta.source_id, label, body, seen)
+            pid = unique_id(f"{doc.meta.source_id}:", f"{label}\n{body}", seen)
             passage = Passage(
                 id=pid,
                 source_id=doc.meta.source_id,

@@ -41,7 +41,7 @@ def _assistant(settings: Settings):
 def render(answer: Answer) -> str:
     """An answer as terminal text: the answer, then numbered sources."""
     out = [answer.answer, ""]
-    cited = answer.related if answer.abstained else answer.citations
+    cited = answer.shown_citations
     if cited:
         out.append("Related passages:" if answer.abstained else "Sources:")
     for c in cited:

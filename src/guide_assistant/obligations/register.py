@@ -5,7 +5,6 @@ organisations and people, as verbatim spans with offsets (rules in ``obligation_
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import math
@@ -20,6 +19,7 @@ from guide_assistant.ingest.chunking import LIST_ITEM, section_groups
 from guide_assistant.models import SECTION_SEP
 from guide_assistant.obligations import rules as R
 from guide_assistant.settings import Settings
+from guide_assistant.text import unique_id
 
 Modality = Literal["must", "should", "recommended", "good practice", "consider"]
 MODALITIES: tuple[str, ...] = ("must", "should", "recommended", "good practice", "consider")
@@ -167,12 +167,7 @@ def extract(doc: corpus.LoadedDocument) -> list[Obligation]:
             if modality is None:
                 continue
             actors = find_actors(span, lead_in)
-            digest = hashlib.sha1(f"{label}\n{span}".encode()).hexdigest()[:10]
-            oid, n = f"{short}-{digest}", 1
-            while oid in seen:  # the same words twice in one section
-                n += 1
-                oid = f"{short}-{digest}-{n}"
-            seen.add(oid)
+            oid = unique_id(f"{short}-", f"{label}\n{span}", seen, length=10)
             entries.append(
                 Obligation(
                     id=oid,

@@ -141,7 +141,7 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
                 comment=(comment or "").strip(),
                 question=answer.question,
                 answer=answer.answer,
-                citations=answer.related if answer.abstained else answer.citations,
+                citations=answer.shown_citations,
                 abstained=answer.abstained,
             )
         )

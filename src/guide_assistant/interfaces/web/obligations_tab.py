@@ -153,14 +153,6 @@ def render(settings: Settings) -> None:
         entries = [by_id[i] for i in ids]
         return f"Saved: {mark.status} ({mark.updated_at}).", _rows(entries, store.all())
 
-    def _filtered_ids(actor_v, topic_v, modality_v, source_v, text_v) -> list[str]:
-        entries = obligations.filter_entries(
-            register, _value(actor_v), _value(topic_v), _value(source_v), _value(modality_v)
-        )
-        if text_v and text_v.strip():
-            entries = obligations.search(entries, text_v, limit=len(entries))
-        return [e.id for e in entries]
-
     save.click(record, [selected, status, owner, note, shown], [saved, table])
 
     def export_report() -> list[str]:

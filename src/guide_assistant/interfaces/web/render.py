@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from guide_assistant.models import Answer, Citation, Resource
+from guide_assistant.text import loose_pattern
 
 NOT_COVERED = "The guidance doesn't cover this."
 _SAFE_URL = re.compile(r"^(https?://|/|gradio_api/)", re.IGNORECASE)
@@ -29,8 +30,7 @@ def quote_spans(text: str, quotes: list[str]) -> list[tuple[int, int]]:
             spans.append((at, at + len(q)))
             continue
         # Sentences may be stored with different line wrapping than the passage.
-        pattern = r"\s+".join(re.escape(word) for word in q.split())
-        match = re.search(pattern, text)
+        match = re.search(loose_pattern(q), text)
         if match:
             spans.append(match.span())
     merged: list[tuple[int, int]] = []
@@ -132,7 +132,7 @@ def chat_answer(answer: Answer) -> str:
 
 def chat_sources(answer: Answer, corpus_dir: Path | None = None) -> tuple[str, str]:
     """(title, HTML body) of the collapsible 'sources' message under an answer."""
-    cited = answer.related if answer.abstained else answer.citations
+    cited = answer.shown_citations
     title = (
         f"Related passages ({len(cited)}) — may not answer it"
         if answer.abstained
@@ -153,7 +153,7 @@ def conversation_markdown(turns: list[Answer]) -> str:
         if a.abstained:
             out += [f"**{NOT_COVERED}**", ""]
         out += [a.answer, ""]
-        cited = a.related if a.abstained else a.citations
+        cited = a.shown_citations
         if cited:
             out += ["### Related passages" if a.abstained else "### Sources", ""]
         for c in cited:
