@@ -12,14 +12,14 @@ import re
 from collections import Counter
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from guide_assistant.ingest import corpus
 from guide_assistant.ingest.chunking import LIST_ITEM, section_groups
 from guide_assistant.models import SECTION_SEP
 from guide_assistant.obligations import rules as R
 from guide_assistant.settings import Settings
-from guide_assistant.text import unique_id
+from guide_assistant.text import strip_markup, unique_id
 
 Modality = Literal["must", "should", "recommended", "good practice", "consider"]
 MODALITIES: tuple[str, ...] = ("must", "should", "recommended", "good practice", "consider")
@@ -44,6 +44,10 @@ class Obligation(BaseModel):
     topics: list[str] = Field(default_factory=list)
     start: int
     end: int
+
+    @computed_field(description="The text as shown and exported: Markdown markup removed.")
+    def display_text(self) -> str:
+        return strip_markup(self.text)
 
 
 def _modality(text: str) -> str | None:
