@@ -25,21 +25,22 @@ def main() -> None:
     parser.add_argument("--min-answered", type=float, default=0.85)
     args = parser.parse_args()
     offline_environment()
-    from guide_assistant.answer import questions
+    from guide_assistant.answer import questions, routing
     from guide_assistant.answer.abstention import Abstention
     from guide_assistant.assistant import Assistant
     from guide_assistant.evaluation import metrics as evaluation
-    from guide_assistant.models import ChatMessage
 
-    assistant = Assistant.load(Settings())
+    settings = Settings()
+    assistant = Assistant.load(settings)
+    print(f"calibrating for the scoring weights {settings.scoring.model_dump()}")
     features = []  # (out of scope?, Signals)
     for item in evaluation.load_golden(ROOT / "evals" / "golden.jsonl"):
-        history = [ChatMessage(role="user", content=h) for h in item.history]
-        query = questions.standalone_query(item.question, history)
-        vector = assistant.embedder.embed_query(query)
-        hits = assistant.retriever.retrieve(query, vector)
-        draft = assistant.composer.draft(item.question, query, vector, hits)
-        features.append((not item.in_scope, draft.signals))
+        history = [{"role": "user", "content": h} for h in item.history]
+        asked = questions.understand(item.question, history, settings.max_question_chars)
+        found = assistant.retriever.search(asked)
+        draft = assistant.composer.draft(asked, routing.route(asked), found)
+        decision = assistant.abstention.decide(asked, draft.relevance, draft.rows)
+        features.append((not item.in_scope, decision.signals))
 
     rows = []
     grid = itertools.product(
@@ -81,6 +82,10 @@ def main() -> None:
             f"{best[1]:.3f} -> GUIDE_ABSTAIN_THRESHOLD={best[2]} "
             f"GUIDE_ABSTAIN_UNKNOWN_THRESHOLD={best[3]} GUIDE_ABSTAIN_UNKNOWN_SHARE={best[4]} "
             f"GUIDE_ABSTAIN_UNCOVERED_THRESHOLD={best[5]}"
+        )
+        print(
+            "Record the weights above as CALIBRATED_SCORING in settings.py with the thresholds, "
+            "or tests/test_answering.py fails."
         )
 
 

@@ -148,3 +148,51 @@ def test_abstention_weighs_relevance_unknown_words_and_coverage(index_settings):
     # ... or when the question is mostly words the corpus never uses.
     assert decide(Signals(relevance=0.35, unknown_share=0.5, coverage=1.0))
     assert not decide(Signals(relevance=0.7, unknown_share=0.0, coverage=0.0))
+
+
+def test_abstain_thresholds_fit_the_scoring_weights():
+    """The abstain thresholds are on the scale of the sentence score: new weights without a
+    new calibration would refuse (or answer) at random."""
+    from guide_assistant.settings import Settings
+
+    settings = Settings()
+    assert settings.scoring == settings.abstain_calibrated_with, (
+        "Settings.scoring changed: rerun benchmarks/calibrate_abstention.py and record the "
+        "weights and thresholds it prints in settings.py (CALIBRATED_SCORING)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "route"),
+    [
+        ("what must we have in place for AMHPs?", "register"),
+        ("what are the five role categories for social workers?", "list"),
+        ("who should give me professional supervision?", "prose"),
+    ],
+)
+def test_every_answer_names_its_route_and_why(assistant, question, route):
+    answer = assistant.ask(question)
+    assert answer.route is not None
+    assert answer.route.name == route
+    assert answer.route.reason
+    assert answer.abstain_reason is None
+
+
+def test_a_route_that_finds_nothing_falls_back_and_says_so(assistant):
+    from guide_assistant.assistant import Assistant
+
+    # No register answer can have this many rows: the duty question falls back to passages.
+    tuning = assistant.settings.duty_answers.model_copy(update={"min_rows": 99})
+    settings = assistant.settings.model_copy(update={"duty_answers": tuning})
+    strict = Assistant(settings, assistant.index, assistant.embedder)
+    answer = strict.ask("what must we have in place for AMHPs?")
+    assert answer.route is not None
+    assert answer.route.name in ("list", "prose")
+    assert "fewer than 99 register duties" in answer.route.reason
+    assert not answer.abstained
+
+
+def test_an_abstention_says_why(assistant):
+    answer = assistant.ask("what is the mileage allowance for a lease car?")
+    assert answer.abstained
+    assert answer.abstain_reason

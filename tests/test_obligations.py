@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 
 from guide_assistant.interfaces.cli import app
 from guide_assistant.obligations import register as obligations
+from guide_assistant.obligations import search as register_search
+from guide_assistant.obligations.search import RegisterSearch
 from guide_assistant.settings import Settings
 
 
@@ -44,7 +46,6 @@ def test_register_is_verbatim_with_unique_ids(settings, register):
 
 
 def test_ids_are_stable_across_loads(settings, register):
-    obligations._CACHE.clear()
     assert [e.id for e in obligations.load_register(settings)] == [e.id for e in register]
 
 
@@ -97,11 +98,53 @@ def test_filters(register):
     assert obligations.filter_entries(register, actor="nobody") == []
 
 
-def test_search_ranks_amhp_supervision(register):
-    hits = obligations.search(register, "What must we have in place for AMHP supervision?")
+def test_search_ranks_amhp_supervision(settings, register):
+    hits = RegisterSearch(register, settings).search(
+        "What must we have in place for AMHP supervision?"
+    )
     assert 0 < len(hits) <= 8
     assert all("AMHP" in e.topics or "supervision" in e.topics for e in hits[:3])
-    assert obligations.search(register, "the and of") == []
+    assert register_search.search(register, "the and of", settings) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "best"),
+    [
+        ("AMHP training hours", "AMHPs require a minimum of 18 hours"),
+        ("apprentice off the job training", "20% of the apprentice"),
+        ("disciplinary and fitness to practise", "Have clear agreements/policies on who"),
+        ("ASYE", "Newly-qualified social workers must undergo"),
+        ("supervison policy", "a multi-professional supervision policy"),  # typo mended
+        ("principal social worker", "principal social worker (PSW)"),
+    ],
+)
+def test_search_ranks_the_obvious_row_first(settings, register, query, best):
+    hits = register_search.search(register, query, settings)
+    assert hits, query
+    assert best in hits[0].text
+    assert len(hits) < 10  # a search, not a re-ordering of the whole register
+
+
+@pytest.mark.parametrize("query", ["parking permits", "annual leave entitlement", "salary bands"])
+def test_search_finds_nothing_for_words_the_register_lacks(settings, register, query):
+    assert register_search.search(register, query, settings) == []
+
+
+def test_search_of_a_subset_returns_only_that_subset(settings, register):
+    subset = obligations.filter_entries(register, source="tcsw-2014-role")
+    hits = register_search.search(subset, "AMHP supervision", settings)
+    assert hits
+    assert all(e.source_id == "tcsw-2014-role" for e in hits)
+    assert register_search.search([], "AMHP supervision", settings) == []
+
+
+def test_search_cut_off_comes_from_settings(settings, register):
+    strict = settings.model_copy(update={"register_search_min_share": 1.0})
+    loose = settings.model_copy(update={"register_search_min_share": 0.0})
+    everything_amhp = RegisterSearch(register, loose).search("AMHP supervision", limit=200)
+    best_only = RegisterSearch(register, strict).search("AMHP supervision", limit=200)
+    assert 1 <= len(best_only) < len(RegisterSearch(register, settings).search("AMHP supervision"))
+    assert len(everything_amhp) > 20  # every row naming AMHPs or supervision scores
 
 
 def test_render_formats(register):
@@ -115,6 +158,39 @@ def test_render_formats(register):
     assert "5 obligations" in obligations.render(some, "table")
     with pytest.raises(ValueError, match="unknown format"):
         obligations.render(some, "xml")
+
+
+def test_exports_show_text_without_markup_and_keep_offsets(settings, register):
+    marked = [e for e in register if "**" in e.text]
+    assert len(marked) >= 20  # the HEE edition bolds the first words of many list items
+    texts = {d.meta.source_id: d.text for d in obligations.editions(settings)}
+    assert all(texts[e.source_id][e.start : e.end] == e.text for e in marked)  # still verbatim
+    for fmt in ("table", "csv", "md"):
+        assert "**" not in obligations.render(marked, fmt), fmt
+    rows = list(csv.DictReader(io.StringIO(obligations.render(marked, "csv"))))
+    assert [r["text"] for r in rows] == [e.display_text for e in marked]
+    assert [(int(r["start"]), int(r["end"])) for r in rows] == [(e.start, e.end) for e in marked]
+    md = obligations.render(marked, "md")
+    assert all(e.display_text in md for e in marked)
+    exported = json.loads(obligations.render(marked, "json"))
+    assert [x["text"] for x in exported] == [e.text for e in marked]
+    assert all("**" not in x["display_text"] for x in exported)
+
+
+def test_assessment_reports_show_text_without_markup(register):
+    from datetime import date
+
+    from guide_assistant.obligations import assessment
+
+    marked = [e for e in register if "**" in e.text][:3]
+    marks = {
+        e.id: assessment.Mark(obligation_id=e.id, status="not met", updated_at="2024-01-01")
+        for e in marked
+    }
+    md = assessment.report(marked, marks, "md", date(2024, 1, 2))
+    assert all(e.display_text in md and e.text not in md for e in marked)
+    rows = list(csv.DictReader(io.StringIO(assessment.report(marked, marks, "csv"))))
+    assert [r["text"] for r in rows] == [e.display_text for e in marked]
 
 
 def test_cli_json_filters(settings):
@@ -142,6 +218,36 @@ def test_cli_csv_and_search(settings):
     assert runner.invoke(app, ["obligations", "--format", "xml"]).exit_code == 2
 
 
+def test_cli_search_lone_working_returns_only_matching_rows(settings):
+    runner = CliRunner()
+    result = runner.invoke(app, ["obligations", "--search", "lone working", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.stdout)
+    assert hits
+    assert "lone working" in hits[0]["text"]
+    assert len(hits) <= 3  # was 171 of 182 rows before the cut-off
+    table = runner.invoke(app, ["obligations", "--search", "lone working"]).stdout
+    assert f"{len(hits)} obligations" in table
+
+
+def test_cli_search_without_matches_lists_nothing(settings):
+    runner = CliRunner()
+    result = runner.invoke(app, ["obligations", "--search", "parking permits", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == []
+    table = runner.invoke(app, ["obligations", "--search", "parking permits"]).stdout
+    assert "0 obligations" in table
+
+
+def test_cli_search_combines_with_filters(settings):
+    runner = CliRunner()
+    args = ["obligations", "--search", "supervision", "--modality", "must", "--format", "json"]
+    hits = json.loads(runner.invoke(app, args).stdout)
+    assert hits
+    assert all(e["modality"] == "must" for e in hits)
+    assert any("supervision" in e["text"].lower() for e in hits)
+
+
 def test_obligations_tab_builds(settings):
     import gradio as gr
 
@@ -150,3 +256,16 @@ def test_obligations_tab_builds(settings):
     with gr.Blocks() as demo, gr.Tab("Obligations"):
         obligations_ui.render(settings)
     assert demo.fns  # events were wired
+
+
+def test_short_forms_are_read_from_the_documents(settings, register):
+    from guide_assistant.text import abbreviations
+
+    made_up = "The Widget Safety Board (WSB) meets. Local Authorities (LAs) act. See (NHS) here."
+    assert abbreviations(made_up) == {"wsb": "widget safety board", "la": "local authorities"}
+    glossary = obligations.glossary(settings)
+    assert glossary["asye"] == "assessed and supported year in employment"
+    short = register_search.search(register, "ASYE", settings)
+    spelled = register_search.search(register, "assessed and supported year", settings)
+    assert short
+    assert short[0].id in {e.id for e in spelled}

@@ -1,21 +1,22 @@
-"""The ``Assistant``: question (and history) in, cited ``Answer`` out."""
+"""The ``Assistant``: question (and history) in, cited ``Answer`` out. It wires the stages."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from typing import Any
 
-import numpy as np
-import torch
-
-from guide_assistant.answer import extractive as answering
-from guide_assistant.answer import questions
+from guide_assistant.answer import questions, routing
+from guide_assistant.answer.abstention import Abstention
+from guide_assistant.answer.extractive import Composer
 from guide_assistant.answer.retrieval import HybridRetriever
 from guide_assistant.index import build as indexing
 from guide_assistant.index import store
 from guide_assistant.index.embedding import Embedder
 from guide_assistant.ingest import corpus
 from guide_assistant.models import Answer, ChatMessage
-from guide_assistant.obligations import register as obligations
+from guide_assistant.obligations import register
+from guide_assistant.obligations.search import RegisterSearch
 from guide_assistant.settings import Settings
 
 
@@ -26,12 +27,15 @@ class Assistant:
         self.settings = settings
         self.index = loaded
         self.embedder = embedder
-        self.retriever = HybridRetriever(loaded, settings)
-        self.composer = answering.Composer(
+        self.retriever = HybridRetriever(loaded, settings, embedder)
+        self.composer = Composer(
             loaded,
             settings,
             corpus.load_resources(settings.corpus_dir),
-            obligations.load_register(settings),
+            RegisterSearch(register.load_register(settings), settings, register.glossary(settings)),
+        )
+        self.abstention = Abstention(
+            settings, self.composer.selector.stems, [" ".join(p.section) for p in loaded.passages]
         )
 
     @classmethod
@@ -42,14 +46,11 @@ class Assistant:
         if build_if_missing and store.current_build(settings) is None:
             indexing.build(settings, embedder=embedder)
         loaded = store.load(settings)
-        embedder.embed_query("warm up")  # load the model now, not on the first question
-        # One query is too small to share between threads, and a second OpenMP thread
-        # spin-waiting beside Chroma's threads on 2 cores gave ~470 ms stalls at p95.
-        torch.set_num_threads(1)
+        embedder.prepare_for_queries()
         return cls(settings, loaded, embedder)
 
     @property
-    def sources(self) -> list[dict]:
+    def sources(self) -> list[dict[str, Any]]:
         """The documents in the index (id and title), for filters and listings."""
         return [
             {"source_id": d["source_id"], "title": d["title"], "kind": d.get("kind", "corpus")}
@@ -59,31 +60,22 @@ class Assistant:
     def ask(
         self,
         question: str,
-        history: list[dict] | list[ChatMessage] | None = None,
+        history: Sequence[ChatMessage | dict[str, str]] | None = None,
         sources: list[str] | None = None,
     ) -> Answer:
         """Answer ``question`` in the context of ``history``; raises ``QuestionError``."""
         began = time.perf_counter()
-        text = questions.validate_question(question, self.settings.max_question_chars)
-        turns = [m if isinstance(m, ChatMessage) else ChatMessage(**m) for m in history or []]
-        query = questions.standalone_query(text, turns)
-        t0 = time.perf_counter()
-        vector = self.embedder.embed_query(query)
-        t1 = time.perf_counter()
-        hits = self.retriever.retrieve(query, vector, sources or None)
-        t2 = time.perf_counter()
-        focus = None
-        if query != text:  # a follow-up: search with the context, pick sentences for the ask
-            focus = vector + self.embedder.embed_query(text)
-            focus /= float(np.linalg.norm(focus)) or 1.0
-        draft = self.composer.draft(text, query, vector, hits, focus)
-        answer = self.composer.compose(text, query, hits, draft)
-        answer.retrieved = [h.passage.id for h in hits]
-        t3 = time.perf_counter()
+        asked = questions.understand(question, history, self.settings.max_question_chars)
+        route = routing.route(asked)
+        found = self.retriever.search(asked, sources)
+        composing = time.perf_counter()
+        draft = self.composer.draft(asked, route, found)
+        decision = self.abstention.decide(asked, draft.relevance, draft.rows)
+        answer = self.composer.compose(asked, found, draft, decision)
+        done = time.perf_counter()
         answer.timings_ms = {
-            "embed": round((t1 - t0) * 1000, 2),
-            "retrieve": round((t2 - t1) * 1000, 2),
-            "compose": round((t3 - t2) * 1000, 2),
-            "total": round((t3 - began) * 1000, 2),
+            **{k: round(v, 2) for k, v in found.timings_ms.items()},
+            "compose": round((done - composing) * 1000, 2),
+            "total": round((done - began) * 1000, 2),
         }
         return answer

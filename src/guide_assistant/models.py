@@ -86,6 +86,16 @@ class Citation(BaseModel):
     )
 
 
+class Route(BaseModel):
+    """Which kind of answer a question gets, and why (recorded on every ``Answer``)."""
+
+    name: Literal["register", "list", "prose"] = Field(
+        description="register: duties from the obligations register; list: a whole list; "
+        "prose: the best few sentences."
+    )
+    reason: str = Field(description="Why, in words: the cue matched, or the fallback taken.")
+
+
 class Answer(BaseModel):
     """What the assistant says to a question."""
 
@@ -93,6 +103,8 @@ class Answer(BaseModel):
     answer: str = Field(description="Markdown with [n] markers pointing at citations.")
     citations: list[Citation] = Field(default_factory=list)
     abstained: bool = False
+    abstain_reason: str | None = Field(None, description="Why the answer abstained, if it did.")
+    route: Route | None = Field(None, description="The kind of answer given, with its reason.")
     mode: Literal["extractive", "llm"] = "extractive"
     timings_ms: dict[str, float] = Field(default_factory=dict)
     related: list[Citation] = Field(

@@ -67,3 +67,29 @@ def unique_id(prefix: str, content: str, seen: set[str], length: int = 12) -> st
         uid = f"{prefix}{digest}-{n}"
     seen.add(uid)
     return uid
+
+
+# "(AMHP)", "(LAs)": a short form in brackets, with an optional plural s.
+SHORT_FORM = re.compile(r"\(([A-Z][A-Za-z]{1,7}?)s?\)")
+CONNECTIVES = frozenset({"and", "of", "in", "for", "the", "to", "on"})
+DEFINITION_REACH = 200  # characters before the brackets searched for the spelled-out form
+
+
+def abbreviations(text: str) -> dict[str, str]:
+    """The short forms a text defines, lower-cased: 'Approved Mental Health Professional
+    (AMHP)' gives {'amhp': 'approved mental health professional'}. A definition counts when
+    the initials of the words just before the brackets (connectives skipped) spell it."""
+    found: dict[str, str] = {}
+    for match in SHORT_FORM.finditer(text):
+        letters = match.group(1).lower()
+        span = text[max(0, match.start() - DEFINITION_REACH) : match.start()]
+        before = list(re.finditer(r"[A-Za-z][A-Za-z'’-]*", span))
+        content = [w for w in before if w.group(0).lower() not in CONNECTIVES]
+        if len(content) < len(letters):
+            continue
+        chosen = content[-len(letters) :]
+        if "".join(w.group(0)[0].lower() for w in chosen) != letters:
+            continue
+        long = span[chosen[0].start() : chosen[-1].end()]
+        found.setdefault(letters, " ".join(long.split()).lower())
+    return found

@@ -1,11 +1,13 @@
-"""When to say "the guidance doesn't cover this": three signals, thresholds from Settings.
+"""The abstain stage: when to say "the guidance doesn't cover this". Three signals, thresholds
+from Settings:
 
 - relevance: the best sentence's score (meaning, shared words, passage fit);
 - unknown share: the share of the query's words that the corpus never uses ('lorazepam');
 - coverage: whether the answer chosen contains any of the question's distinctive words (those
-  rarer than ``COMMON_SHARE`` of sentences: 'salary', 'parking', not 'social' or 'trust').
+  in fewer than ``abstain_common_share`` of sentences: 'salary', 'parking'; not 'social').
 
-Calibrated on the golden set with ``benchmarks/calibrate_abstention.py``.
+Calibrated on the golden set with ``benchmarks/calibrate_abstention.py``, for the scoring weights
+named in ``Settings.abstain_calibrated_with``.
 """
 
 from __future__ import annotations
@@ -13,10 +15,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from guide_assistant.answer.questions import Question
 from guide_assistant.settings import Settings
 from guide_assistant.text import content_stems
-
-COMMON_SHARE = 0.03
 
 
 @dataclass
@@ -24,6 +25,15 @@ class Signals:
     relevance: float
     unknown_share: float
     coverage: float
+
+
+@dataclass
+class Decision:
+    """Whether to abstain, and why (None when the answer is given)."""
+
+    abstain: bool
+    reason: str | None
+    signals: Signals
 
 
 class Abstention:
@@ -34,7 +44,7 @@ class Abstention:
         self.stems = sentence_stems
         self.vocabulary = set().union(*sentence_stems, *(content_stems(t) for t in extra))
         self.frequency = Counter(w for stems in sentence_stems for w in stems)
-        self.common = COMMON_SHARE * len(sentence_stems)
+        self.common = settings.abstain_common_share * len(sentence_stems)
 
     def signals(self, question: str, query: str, relevance: float, rows: list[int]) -> Signals:
         stems = content_stems(query)
@@ -44,13 +54,28 @@ class Abstention:
         coverage = sum(w in said for w in distinctive) / len(distinctive) if distinctive else 1.0
         return Signals(relevance, unknown, coverage)
 
-    def abstain(self, s: Signals) -> bool:
+    def reason(self, s: Signals) -> str | None:
+        """Why to abstain given these signals, or None to answer."""
         t = self.settings
-        return (
-            s.relevance < t.abstain_threshold
-            or (
-                s.unknown_share >= t.abstain_unknown_share
-                and s.relevance < t.abstain_unknown_threshold
+        if s.relevance < t.abstain_threshold:
+            return f"relevance {s.relevance:.2f} is below {t.abstain_threshold}"
+        if s.unknown_share >= t.abstain_unknown_share and s.relevance < t.abstain_unknown_threshold:
+            return (
+                f"{s.unknown_share:.0%} of the question's words are not in the sources and "
+                f"relevance {s.relevance:.2f} is below {t.abstain_unknown_threshold}"
             )
-            or (s.coverage == 0 and s.relevance < t.abstain_uncovered_threshold)
-        )
+        if s.coverage == 0 and s.relevance < t.abstain_uncovered_threshold:
+            return (
+                "the answer has none of the question's distinctive words and relevance "
+                f"{s.relevance:.2f} is below {t.abstain_uncovered_threshold}"
+            )
+        return None
+
+    def abstain(self, s: Signals) -> bool:
+        return self.reason(s) is not None
+
+    def decide(self, question: Question, relevance: float, rows: list[int]) -> Decision:
+        """The abstain stage: signals of the question and its draft, then the decision."""
+        signals = self.signals(question.text, question.query, relevance, rows)
+        reason = self.reason(signals) if rows else "no sentence of the sources to quote"
+        return Decision(abstain=reason is not None, reason=reason, signals=signals)

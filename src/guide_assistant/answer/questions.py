@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+
+from pydantic import BaseModel, Field
 
 from guide_assistant.models import ChatMessage, QuestionError
 from guide_assistant.text import content_stems
@@ -13,6 +16,19 @@ FOLLOW_UP = re.compile(
     r"he|she|his|her|their)\b",
     re.IGNORECASE,
 )
+# A question this short (in content words) leans on the conversation before it.
+SHORT_QUESTION = 3
+
+
+class Question(BaseModel):
+    """A question ready for the pipeline: the cleaned text and the query to search with."""
+
+    text: str = Field(description="What was asked, cleaned (the answer picks sentences for it).")
+    query: str = Field(description="What is searched: the text, or a follow-up with its context.")
+
+    @property
+    def follow_up(self) -> bool:
+        return self.query != self.text
 
 
 def validate_question(question: object, max_chars: int) -> str:
@@ -32,12 +48,25 @@ def validate_question(question: object, max_chars: int) -> str:
     return text
 
 
-def standalone_query(question: str, history: list[ChatMessage]) -> str:
+def _leans_on_context(question: str) -> bool:
+    return bool(FOLLOW_UP.search(question)) or len(content_stems(question)) <= SHORT_QUESTION
+
+
+def standalone_query(question: str, history: Sequence[ChatMessage]) -> str:
     """A follow-up ('and how often?') is searched together with the question(s) before it."""
     asked = [m.content for m in history if m.role == "user" and m.content.strip()]
-    if not asked or not (FOLLOW_UP.search(question) or len(content_stems(question)) <= 3):
+    if not asked or not _leans_on_context(question):
         return question
     context = [asked[-1]]
-    if len(asked) > 1 and (FOLLOW_UP.search(asked[-1]) or len(content_stems(asked[-1])) <= 3):
+    if len(asked) > 1 and _leans_on_context(asked[-1]):
         context.insert(0, asked[-2])
     return " ".join([*context, question])
+
+
+def understand(
+    question: object, history: Sequence[ChatMessage | dict[str, str]] | None, max_chars: int
+) -> Question:
+    """The question stage: validate, then condense a follow-up with its history."""
+    text = validate_question(question, max_chars)
+    turns = [m if isinstance(m, ChatMessage) else ChatMessage(**m) for m in history or []]
+    return Question(text=text, query=standalone_query(text, turns))

@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense passages and dense sentences (Chroma) and BM25, fused by
+"""The retrieve stage: dense passages and dense sentences (Chroma) and BM25, fused by
 reciprocal rank fusion.
 
 RRF is small enough to state here (score = Σ 1 / (k + rank)) and avoids the async machinery
@@ -8,13 +8,20 @@ of llama-index's ``QueryFusionRetriever``, which costs more than the whole searc
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from guide_assistant.answer.questions import Question
+from guide_assistant.index.embedding import Embedder
 from guide_assistant.index.store import LoadedIndex
 from guide_assistant.models import Passage
 from guide_assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from llama_index.vector_stores.chroma import ChromaVectorStore
 
 
 @dataclass
@@ -26,12 +33,28 @@ class Hit:
     similarity: float
 
 
+@dataclass
+class Retrieved:
+    """What the retrieve stage found for a question, and the vectors it searched with."""
+
+    hits: list[Hit]
+    vector: np.ndarray  # the searched query's embedding
+    focus: np.ndarray | None = None  # a follow-up: its own question blended with the context
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def picking(self) -> np.ndarray:
+        """The vector sentences are picked with: the follow-up's focus, else the query's."""
+        return self.vector if self.focus is None else self.focus
+
+
 class HybridRetriever:
     """Dense + BM25 over one loaded index, with an optional filter by source."""
 
-    def __init__(self, index: LoadedIndex, settings: Settings) -> None:
+    def __init__(self, index: LoadedIndex, settings: Settings, embedder: Embedder) -> None:
         self.index = index
         self.settings = settings
+        self.embedder = embedder
         self.by_id = {p.id: p for p in index.passages}
         self.row = {p.id: i for i, p in enumerate(index.passages)}
         # The persisted BM25 scores every passage (a source filter needs them all); unfiltered
@@ -39,8 +62,23 @@ class HybridRetriever:
         self.bm25_top = copy.copy(index.bm25)
         self.bm25_top.similarity_top_k = min(settings.sparse_top_k, len(index.passages))
 
+    def search(self, question: Question, sources: list[str] | None = None) -> Retrieved:
+        """The retrieve stage: embed the query, fuse the retrievers, and for a follow-up
+        blend in the question's own embedding to pick sentences with."""
+        t0 = time.perf_counter()
+        vector = self.embedder.embed_query(question.query)
+        t1 = time.perf_counter()
+        hits = self.retrieve(question.query, vector, sources or None)
+        focus = None
+        if question.follow_up:  # search with the context, pick sentences for the ask
+            focus = vector + self.embedder.embed_query(question.text)
+            focus /= float(np.linalg.norm(focus)) or 1.0
+        t2 = time.perf_counter()
+        timings = {"embed": (t1 - t0) * 1000, "retrieve": (t2 - t1) * 1000}
+        return Retrieved(hits=hits, vector=vector, focus=focus, timings_ms=timings)
+
     def dense(
-        self, store, query_vector: np.ndarray, k: int, sources: list[str] | None
+        self, store: ChromaVectorStore, query_vector: np.ndarray, k: int, sources: list[str] | None
     ) -> list[str]:
         """Ids from one Chroma collection, nearest first (passage ids for both collections)."""
         from llama_index.core.vector_stores.types import (
@@ -71,7 +109,7 @@ class HybridRetriever:
         ids = [
             h.node.node_id
             for h in hits
-            if h.score > 0 and (not sources or h.node.metadata.get("source_id") in sources)
+            if (h.score or 0) > 0 and (not sources or h.node.metadata.get("source_id") in sources)
         ]
         return ids[:k]
 
@@ -86,7 +124,7 @@ class HybridRetriever:
         s = self.settings
         index = self.index
         dense = self.dense(index.store, query_vector, s.dense_top_k, sources)
-        by_sentence = self.dense(index.sentence_store, query_vector, 3 * s.dense_top_k, sources)
+        by_sentence = self.dense(index.sentence_store, query_vector, s.sentence_top_k, sources)
         sparse = self.sparse(query, s.sparse_top_k, sources)
         scores: dict[str, float] = {}
         for ranking in (dense, by_sentence[: s.dense_top_k], sparse):

@@ -73,7 +73,9 @@ def check(answer: Answer) -> SupportReport:
         return SupportReport(claims=0, supported=0, unsupported=[], bad_markers=[])
     by_n = {c.n: c for c in answer.citations}
     found = claims(answer.answer)
-    unsupported, bad, good = [], [], 0
+    unsupported: list[str] = []
+    bad: list[int] = []
+    good = 0
     for claim in found:
         bad.extend(n for n in claim.markers if n not in by_n)
         cited = [by_n[n].text for n in claim.markers if n in by_n]

@@ -103,8 +103,10 @@ def retrieval_scores(expected: set[str], retrieved: list[str]) -> tuple[float, f
 
     if not expected:
         return 0.0, 0.0
-    kwargs = {"expected_ids": sorted(expected), "retrieved_ids": retrieved}
-    return HitRate().compute(**kwargs).score, MRR().compute(**kwargs).score
+    ids = sorted(expected)
+    hit = HitRate().compute(expected_ids=ids, retrieved_ids=retrieved).score
+    mrr = MRR().compute(expected_ids=ids, retrieved_ids=retrieved).score
+    return hit, mrr
 
 
 def citation_problems(answer: Answer, texts: dict[str, str]) -> list[str]:

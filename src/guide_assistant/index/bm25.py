@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from llama_index.core.schema import TextNode
+    from llama_index.core.schema import BaseNode
     from llama_index.retrievers.bm25 import BM25Retriever
 
 
-def persist(nodes: list[TextNode], folder: Path) -> None:
+def persist(nodes: list[BaseNode], folder: Path) -> None:
     """Index ``nodes`` and write the index to ``folder``."""
     from llama_index.retrievers.bm25 import BM25Retriever
 

@@ -71,11 +71,14 @@ class Embedder:
 
     @property
     def dimension(self) -> int:
-        return int(self.llama_embedding._model.get_embedding_dimension())
+        dimension = self.llama_embedding._model.get_embedding_dimension()
+        if dimension is None:
+            raise RuntimeError(f"the embedding model at {self.path} does not state its dimension")
+        return int(dimension)
 
     @property
     def max_tokens(self) -> int:
-        return int(self.llama_embedding._model.max_seq_length)
+        return int(self.llama_embedding._model.max_seq_length or 0)
 
     def count_tokens(self, text: str) -> int:
         """Word-piece tokens of ``text`` without the special tokens."""

@@ -37,6 +37,9 @@ class Unit:
     children: int = 0  # a heading's sub-headings' group
 
 
+Run = tuple[list[Unit], str]  # units of one passage, and the lead-in carried as context
+
+
 @dataclass
 class Group:
     """Units that belong together: a paragraph, a lead-in with its list, or a table."""
@@ -159,6 +162,60 @@ def _pieces(group: Group, count: TokenCounter, text: str, budget: int) -> list[l
     return pieces
 
 
+def _runs(groups: list[Group], count: TokenCounter, text: str, budget: int) -> list[Run]:
+    """Pack a section's groups into runs of at most ``budget`` tokens; a group too big for one
+    run is split, its later pieces carrying the lead-in as embedding context."""
+    runs: list[Run] = []
+    used = 0
+    for group in groups:
+        size = sum(count(text[u.start : u.end]) for u in group.units)
+        if size > budget:
+            lead_cost = count(group.lead_in) if group.lead_in else 0
+            for i, piece in enumerate(_pieces(group, count, text, budget - lead_cost)):
+                runs.append((piece, group.lead_in if i else ""))
+            used = budget + 1  # the next group starts a new run
+        elif runs and used + size <= budget:
+            runs[-1][0].extend(group.units)
+            used += size
+        else:
+            runs.append((list(group.units), ""))
+            used = size
+    return runs
+
+
+def _chunk(doc: LoadedDocument, section: Section, run: Run, seen: set[str]) -> Chunk:
+    """The passage a run makes, its sentences, and the text it is embedded as."""
+    units, carried = run
+    label = SECTION_SEP.join(section.path)
+    start, end = units[0].start, units[-1].end
+    body = doc.text[start:end]
+    pid = unique_id(f"{doc.meta.source_id}:", f"{label}\n{body}", seen)
+    passage = Passage(
+        id=pid,
+        source_id=doc.meta.source_id,
+        title=doc.meta.title,
+        section=section.path,
+        text=body,
+        start=start,
+        end=end,
+        url=doc.meta.url,
+    )
+    sentences = [
+        Sentence(
+            passage_id=pid,
+            text=doc.text[u.start : u.end],
+            start=u.start,
+            end=u.end,
+            kind=u.kind,
+            group=u.group,
+            children=u.children,
+        )
+        for u in units
+    ]
+    context = f"{carried}\n" if carried else ""
+    return Chunk(passage, f"{label}\n{context}{body}", sentences)
+
+
 def chunk_document(
     doc: LoadedDocument,
     count: TokenCounter,
@@ -172,11 +229,7 @@ def chunk_document(
     chunks: list[Chunk] = []
     siblings: dict[tuple[str, ...], int] = {}  # parent path -> group shared by its sub-headings
     for section in doc.sections:
-        label = SECTION_SEP.join(section.path)
-        prefix = f"{label}\n"
-        budget = max_tokens - count(prefix) - 2  # [CLS] and [SEP]
-        runs: list[tuple[list[Unit], str]] = []  # (units, carried lead-in)
-        used = 0
+        budget = max_tokens - count(f"{SECTION_SEP.join(section.path)}\n") - 2  # [CLS], [SEP]
         groups = section_groups(doc, section, numbers)
         if section.heading_start >= 0:
             # The heading opens the section's first passage (so a citation shows it), and
@@ -185,47 +238,9 @@ def chunk_document(
             heading = Unit(section.heading_start, section.heading_end, "heading", family)
             heading.children = siblings.setdefault(tuple(section.path), next(numbers))
             groups.insert(0, Group(units=[heading]))
-        for group in groups:
-            size = sum(count(doc.text[u.start : u.end]) for u in group.units)
-            if size > budget:
-                lead_cost = count(group.lead_in) if group.lead_in else 0
-                for i, piece in enumerate(_pieces(group, count, doc.text, budget - lead_cost)):
-                    runs.append((piece, group.lead_in if i else ""))
-                used = budget + 1  # the next group starts a new run
-            elif runs and used + size <= budget:
-                runs[-1][0].extend(group.units)
-                used += size
-            else:
-                runs.append((list(group.units), ""))
-                used = size
-        for units, carried in runs:
-            start, end = units[0].start, units[-1].end
-            body = doc.text[start:end]
-            pid = unique_id(f"{doc.meta.source_id}:", f"{label}\n{body}", seen)
-            passage = Passage(
-                id=pid,
-                source_id=doc.meta.source_id,
-                title=doc.meta.title,
-                section=section.path,
-                text=body,
-                start=start,
-                end=end,
-                url=doc.meta.url,
-            )
-            sentences = [
-                Sentence(
-                    passage_id=pid,
-                    text=doc.text[u.start : u.end],
-                    start=u.start,
-                    end=u.end,
-                    kind=u.kind,
-                    group=u.group,
-                    children=u.children,
-                )
-                for u in units
-            ]
-            context = f"{carried}\n" if carried else ""
-            chunks.append(Chunk(passage, f"{prefix}{context}{body}", sentences))
+        chunks += [
+            _chunk(doc, section, run, seen) for run in _runs(groups, count, doc.text, budget)
+        ]
     return chunks
 
 

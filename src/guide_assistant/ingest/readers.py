@@ -45,7 +45,7 @@ def _read_pdf(path: Path) -> tuple[str, str]:
     try:
         reader = PdfReader(str(path))
         pages = [page.extract_text() or "" for page in reader.pages]
-        meta_title = (reader.metadata or {}).get("/Title") if reader.metadata else None
+        meta_title = reader.metadata.get("/Title") if reader.metadata else None
     except (PdfReadError, ValueError, KeyError, OSError, TypeError) as exc:
         raise ReadError(f"not a readable PDF ({type(exc).__name__}: {exc})") from None
     text = "\n\n".join(p.strip() for p in pages if p.strip())

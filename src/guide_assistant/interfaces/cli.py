@@ -184,20 +184,26 @@ def obligations(
     modality: Annotated[
         str | None, typer.Option(help="must, should, recommended, good practice or consider.")
     ] = None,
-    search: Annotated[str | None, typer.Option(help="Rank by a free-text question.")] = None,
+    search: Annotated[
+        str | None, typer.Option(help="Only the rows matching these words, best first.")
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, json, csv or md.")] = "table",
 ) -> None:
     """List the obligations the guidance places on organisations and people."""
+    from typing import cast
+
     from guide_assistant.obligations import register
+    from guide_assistant.obligations import search as register_search
 
     if fmt not in ("table", "json", "csv", "md"):
         _fail(f"unknown format {fmt!r}: use table, json, csv or md", 2)
+    settings = Settings()
     entries = register.filter_entries(
-        register.load_register(Settings()), actor, topic, source, modality
+        register.load_register(settings), actor, topic, source, modality
     )
-    if search:
-        entries = register.search(entries, search, limit=len(entries))
-    typer.echo(register.render(entries, fmt), nl=fmt == "table")
+    if search:  # only the matching rows, best first
+        entries = register_search.search(entries, search, settings)
+    typer.echo(register.render(entries, cast("register.Format", fmt)), nl=fmt == "table")
 
 
 @app.command()

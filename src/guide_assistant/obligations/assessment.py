@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 from collections import Counter
-from contextlib import closing
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal
@@ -20,6 +18,7 @@ from pydantic import BaseModel
 
 from guide_assistant.obligations.register import Obligation
 from guide_assistant.settings import Settings
+from guide_assistant.storage.sqlite import Migration, SQLiteFile
 
 Status = Literal["met", "partly met", "not met", "not applicable"]
 STATUSES: tuple[str, ...] = ("met", "partly met", "not met", "not applicable")
@@ -46,7 +45,22 @@ class Mark(BaseModel):
 
 
 def store_path(settings: Settings) -> Path:
+    """The self-assessment's SQLite file under ``settings.data_dir``."""
     return settings.data_dir / "assessment.sqlite3"
+
+
+# Version 1 is SCHEMA, exactly as created before migrations existed, so older files are
+# recognised as version 1 unchanged.
+MIGRATIONS = (
+    Migration(1, "assessment table", (SCHEMA,)),
+    # "What changed since the last health check?" is a range on updated_at; the index answers
+    # it without reading every mark, and keeps the mechanism exercised in this store too.
+    Migration(
+        2,
+        "index assessment by updated_at",
+        ("CREATE INDEX IF NOT EXISTS assessment_updated_at ON assessment (updated_at)",),
+    ),
+)
 
 
 class AssessmentStore:
@@ -54,19 +68,13 @@ class AssessmentStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as conn, conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(SCHEMA)
+        # durable: synchronous=FULL, so a committed save survives power loss too.
+        self._db = SQLiteFile(path, MIGRATIONS, durable=True)
 
     @classmethod
     def for_settings(cls, settings: Settings) -> AssessmentStore:
+        """The store at ``store_path(settings)``."""
         return cls(store_path(settings))
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=10)
-        conn.execute("PRAGMA synchronous=FULL")  # a committed save survives power loss too
-        return conn
 
     def save(self, obligation_id: str, status: str, owner: str = "", note: str = "") -> Mark:
         """Insert or update one mark and commit it at once."""
@@ -77,31 +85,26 @@ class AssessmentStore:
             note=note.strip(),
             updated_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
-        conn = self._connect()
-        try:
-            with conn:  # commits on success
-                conn.execute(
-                    "INSERT INTO assessment (obligation_id, status, owner, note, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT(obligation_id) DO UPDATE SET "
-                    "status=excluded.status, owner=excluded.owner, note=excluded.note, "
-                    "updated_at=excluded.updated_at",
-                    (mark.obligation_id, mark.status, mark.owner, mark.note, mark.updated_at),
-                )
-        finally:
-            conn.close()
+        with self._db.write() as conn:  # committed when the block ends
+            conn.execute(
+                "INSERT INTO assessment (obligation_id, status, owner, note, updated_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(obligation_id) DO UPDATE SET "
+                "status=excluded.status, owner=excluded.owner, note=excluded.note, "
+                "updated_at=excluded.updated_at",
+                (mark.obligation_id, mark.status, mark.owner, mark.note, mark.updated_at),
+            )
         return mark
 
     def all(self) -> dict[str, Mark]:
-        conn = self._connect()
-        try:
+        """Every mark, by obligation id."""
+        with self._db.read() as conn:
             rows = conn.execute(
                 "SELECT obligation_id, status, owner, note, updated_at FROM assessment"
             ).fetchall()
-        finally:
-            conn.close()
         return {r[0]: Mark(**dict(zip(Mark.model_fields, r, strict=True))) for r in rows}
 
     def get(self, obligation_id: str) -> Mark | None:
+        """The mark for ``obligation_id``, or None if it is not assessed yet."""
         return self.all().get(obligation_id)
 
 
@@ -139,7 +142,7 @@ def report_markdown(entries: list[Obligation], marks: dict[str, Mark], day: date
         lines += [f"## {status.capitalize()} ({len(open_items)})", ""]
         for e in open_items:
             mark = marks[e.id]
-            lines.append(f"- **{e.consideration}** — {e.text.replace(chr(10), ' ')}")
+            lines.append(f"- **{e.consideration}** — {e.display_text}")
             lines.append(f"  - Section: {e.section}")
             lines.append(f"  - Owner: {mark.owner or '(none)'}; note: {mark.note or '(none)'}")
             lines.append(f"  - Id: `{e.id}`; updated {mark.updated_at}")
@@ -170,7 +173,7 @@ def report_csv(entries: list[Obligation], marks: dict[str, Mark], day: date) -> 
                 "owner": mark.owner if mark else "",
                 "note": mark.note if mark else "",
                 "updated_at": mark.updated_at if mark else "",
-                "text": e.text,
+                "text": e.display_text,  # readable; the id leads back to the verbatim span
             }
         )
     return buf.getvalue()

@@ -1,5 +1,6 @@
 """The obligations register: every duty and recommendation the corpus editions place on
-organisations and people, as verbatim spans with offsets (rules in ``obligation_rules``).
+organisations and people, as verbatim spans with offsets (rules in ``obligations.rules``;
+search in ``obligations.search``).
 """
 
 from __future__ import annotations
@@ -7,9 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import re
-from collections import Counter
 from typing import Literal
 
 from pydantic import BaseModel, Field, computed_field
@@ -19,7 +18,7 @@ from guide_assistant.ingest.chunking import LIST_ITEM, section_groups
 from guide_assistant.models import SECTION_SEP
 from guide_assistant.obligations import rules as R
 from guide_assistant.settings import Settings
-from guide_assistant.text import strip_markup, unique_id
+from guide_assistant.text import abbreviations, strip_markup, unique_id
 
 Modality = Literal["must", "should", "recommended", "good practice", "consider"]
 MODALITIES: tuple[str, ...] = ("must", "should", "recommended", "good practice", "consider")
@@ -45,7 +44,8 @@ class Obligation(BaseModel):
     start: int
     end: int
 
-    @computed_field(description="The text as shown and exported: Markdown markup removed.")
+    @computed_field(description="The text as shown and exported: Markdown markup removed.")  # type: ignore[prop-decorator]
+    @property
     def display_text(self) -> str:
         return strip_markup(self.text)
 
@@ -191,24 +191,22 @@ def extract(doc: corpus.LoadedDocument) -> list[Obligation]:
     return entries
 
 
-_CACHE: dict[tuple, list[Obligation]] = {}
-
-
 def editions(settings: Settings) -> list[corpus.LoadedDocument]:
     manifest = corpus.load_manifest(settings.corpus_dir)
     return [corpus.load_edition(settings.corpus_dir / d["file"]) for d in manifest["documents"]]
 
 
 def load_register(settings: Settings) -> list[Obligation]:
-    """Every obligation of the corpus editions; cached per process until a file changes."""
-    files = [settings.corpus_dir / corpus.SOURCES_FILE] + [
-        settings.corpus_dir / d["file"]
-        for d in corpus.load_manifest(settings.corpus_dir)["documents"]
-    ]
-    key = tuple((str(p), p.stat().st_mtime_ns) for p in files)
-    if key not in _CACHE:
-        _CACHE[key] = [e for doc in editions(settings) for e in extract(doc)]
-    return list(_CACHE[key])
+    """Every obligation of the corpus editions (about 0.1 s: callers load it once and keep it)."""
+    return [e for doc in editions(settings) for e in extract(doc)]
+
+
+def glossary(settings: Settings) -> dict[str, str]:
+    """The short forms the editions define ('amhp' → 'approved mental health professional')."""
+    found: dict[str, str] = {}
+    for doc in editions(settings):
+        found = abbreviations(doc.text) | found
+    return found
 
 
 def passage_context(settings: Settings, entry: Obligation) -> str:
@@ -247,61 +245,16 @@ def filter_entries(
     ]
 
 
-WORD = re.compile(r"[a-z0-9]+")
-STOPWORDS = set(
-    "a an and are as at be by can do does for from have how i in is it of on or our should "
-    "the to we what when where which who why will with must need needs place".split()
-)
-
-
-def _terms(text: str) -> list[str]:
-    """Lower-cased words minus stop words, crudely stemmed so 'supervisors' meets 'supervision'."""
-    words = [w for w in WORD.findall(text.lower()) if w not in STOPWORDS]
-    return [re.sub(r"(ions?|ors?|ing|ed|es|s)$", "", w) if len(w) > 4 else w for w in words]
-
-
-class RegisterSearch:
-    """Lexical search over a fixed list of entries; term statistics are worked out once."""
-
-    def __init__(self, entries: list[Obligation]) -> None:
-        self.entries = entries
-        self.fields = [
-            (
-                set(_terms(" ".join(e.topics))),
-                set(_terms(e.section)),
-                set(_terms(e.lead_in + " " + e.text)),
-            )
-            for e in entries
-        ]
-        self.df = Counter(t for f in self.fields for t in set().union(*f))
-
-    def search(self, query: str, limit: int = 8) -> list[Obligation]:
-        """Entries ranked by overlap with a question (idf-weighted; topics count most)."""
-        terms = set(_terms(query))
-        if not terms:
-            return []
-        n = len(self.entries)
-        scores = []
-        for i, (topics, section, body) in enumerate(self.fields):
-            score = sum(
-                math.log(1 + n / (1 + self.df[t]))
-                * (3.0 * (t in topics) + 1.5 * (t in section) + 1.0 * (t in body))
-                for t in terms
-            )
-            if score > 0:
-                scores.append((-score, i))
-        return [self.entries[i] for _, i in sorted(scores)[:limit]]
-
-
-def search(entries: list[Obligation], query: str, limit: int = 8) -> list[Obligation]:
-    """One-off search of some entries (the UI and CLI search a filtered subset)."""
-    return RegisterSearch(entries).search(query, limit)
-
-
 def _row(e: Obligation) -> dict:
+    """A spreadsheet row: readable text (no ``**``); start/end still locate the verbatim span."""
     row = e.model_dump(include=set(CSV_FIELDS))
-    row["topics"] = "; ".join(e.topics)
+    row.update(topics="; ".join(e.topics), lead_in=strip_markup(e.lead_in), text=e.display_text)
     return row
+
+
+def shown(e: Obligation) -> str:
+    """The entry as read: its lead-in (when a list item) and its text, without markup."""
+    return f"{strip_markup(e.lead_in)} {e.display_text}".strip()
 
 
 def render(entries: list[Obligation], fmt: Format = "table") -> str:
@@ -320,8 +273,7 @@ def render(entries: list[Obligation], fmt: Format = "table") -> str:
             "|---|---|---|---|---|",
         ]
         for e in entries:
-            body = f"{e.lead_in} {e.text}".strip() if e.lead_in else e.text
-            cells = [e.consideration, e.modality, e.actor, body, e.section]
+            cells = [e.consideration, e.modality, e.actor, shown(e), e.section]
             lines.append(
                 "| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
             )
@@ -330,7 +282,8 @@ def render(entries: list[Obligation], fmt: Format = "table") -> str:
         raise ValueError(f"unknown format {fmt!r}: use table, json, csv or md")
     lines = [f"{'ID':<19} {'MODALITY':<13} {'ACTOR':<17} {'CONSIDERATION':<28} TEXT"]
     for e in entries:
-        text = e.text if len(e.text) <= 90 else e.text[:87] + "..."
+        text = e.display_text
+        text = text if len(text) <= 90 else text[:87] + "..."
         lines.append(f"{e.id:<19} {e.modality:<13} {e.actor:<17} {e.consideration[:28]:<28} {text}")
     lines.append(f"{len(entries)} obligations")
     return "\n".join(lines)

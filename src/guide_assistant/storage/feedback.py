@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
 from guide_assistant.models import Citation
+from guide_assistant.storage.sqlite import Migration, SQLiteFile
 
+# Version 1 is the table exactly as created before migrations existed, so older files are
+# recognised as version 1 unchanged.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -24,6 +25,16 @@ CREATE TABLE IF NOT EXISTS feedback (
     abstained INTEGER NOT NULL DEFAULT 0
 )
 """
+MIGRATIONS = (
+    Migration(1, "feedback table", (_SCHEMA,)),
+    # The table only grows; reviewing feedback means "what came in since the last review",
+    # a range on created_at, which without an index scans every row ever stored.
+    Migration(
+        2,
+        "index feedback by created_at",
+        ("CREATE INDEX IF NOT EXISTS feedback_created_at ON feedback (created_at)",),
+    ),
+)
 
 
 class FeedbackRecord(BaseModel):
@@ -44,19 +55,12 @@ class FeedbackStore:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as conn, conn:
-            # WAL: the chat queue may write while someone reads the file for a report.
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(_SCHEMA)
-
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10)
+        self._db = SQLiteFile(self.path, MIGRATIONS)
 
     def record(self, record: FeedbackRecord) -> FeedbackRecord:
         """Store ``record``; returns it with its row id."""
         citations = json.dumps([c.model_dump() for c in record.citations], ensure_ascii=False)
-        with closing(self._connect()) as conn, conn:
+        with self._db.write() as conn:
             cursor = conn.execute(
                 "INSERT INTO feedback (created_at, helpful, comment, question, answer, citations,"
                 " abstained) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -70,11 +74,11 @@ class FeedbackStore:
                     int(record.abstained),
                 ),
             )
-            return record.model_copy(update={"id": cursor.lastrowid})
+        return record.model_copy(update={"id": cursor.lastrowid})
 
     def list_all(self) -> list[FeedbackRecord]:
         """Every stored record, oldest first."""
-        with closing(self._connect()) as conn:
+        with self._db.read() as conn:
             rows = conn.execute(
                 "SELECT id, created_at, helpful, comment, question, answer, citations, abstained"
                 " FROM feedback ORDER BY id"

@@ -1,21 +1,32 @@
 """The Obligations tab: the register as a filterable table, the selected obligation's passage,
 its self-assessment controls, and CSV / report downloads.
 
-``render`` is called by the chat UI inside an open ``with gr.Tab("Obligations"):`` block.
+``render`` is called by the app inside an open ``with gr.Tab("Obligations"):`` block.
 No ``from __future__ import annotations``: Gradio reads the ``gr.SelectData`` hint at runtime.
 """
 
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import gradio as gr
 
 from guide_assistant.obligations import assessment
 from guide_assistant.obligations import register as obligations
 from guide_assistant.obligations.rules import ACTOR_RULES, TOPIC_RULES
+from guide_assistant.obligations.search import search
 from guide_assistant.settings import Settings
 
 ALL = "(all)"
 COLUMNS = ["Consideration", "Modality", "Actor", "Obligation", "Section", "Status", "Id"]
+NO_SELECTION = "Select an obligation to see its passage."
+INTRO = (
+    "Every duty and recommendation the guidance places on organisations and people. "
+    "Filter the register, select a row to read its passage, and record your "
+    "organisation's self-assessment."
+)
 
 
 def _choices(values: list[str]) -> list[str]:
@@ -26,13 +37,15 @@ def _value(choice: str | None) -> str | None:
     return None if not choice or choice == ALL else choice
 
 
-def _rows(entries: list[obligations.Obligation], marks: dict) -> list[list[str]]:
+def _rows(
+    entries: list[obligations.Obligation], marks: dict[str, assessment.Mark]
+) -> list[list[str]]:
     return [
         [
             e.consideration,
             e.modality,
             e.actor,
-            e.text,
+            e.display_text,
             e.section,
             marks[e.id].status if e.id in marks else assessment.NOT_ASSESSED,
             e.id,
@@ -54,50 +67,148 @@ def _passage(settings: Settings, entry: obligations.Obligation) -> str:
     quoted = "\n".join(f"> {line}" for line in context.splitlines())
     return (
         f"**{entry.section}** ({entry.source_id}; {entry.modality}; {entry.actor})\n\n"
-        f"{lead}{entry.text}\n\n**In context:**\n\n{quoted}"
+        f"{lead}{entry.display_text}\n\n**In context:**\n\n{quoted}"
     )
 
 
-def render(settings: Settings) -> None:
-    """Build the tab's components and wire their events (inside the caller's open Tab)."""
-    import gradio as gr
+class RegisterView:
+    """The tab's data (the register, the self-assessment store, a download folder) and its
+    event handlers."""
 
-    register = obligations.load_register(settings)
-    store = assessment.AssessmentStore.for_settings(settings)
-    by_id = {e.id: e for e in register}
-    sources = sorted({e.source_id for e in register})
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.register = obligations.load_register(settings)
+        self.store = assessment.AssessmentStore.for_settings(settings)
+        self.by_id = {e.id: e for e in self.register}
+        # Gradio serves files from the temp dir; the register is public text, so a shared
+        # file is fine.
+        self.tmp = Path(tempfile.mkdtemp(prefix="obligations-"))
+
+    def count(self, entries: list[obligations.Obligation]) -> str:
+        return f"{len(entries)} of {len(self.register)} obligations"
+
+    def apply(
+        self,
+        actor_v: str | None,
+        topic_v: str | None,
+        modality_v: str | None,
+        source_v: str | None,
+        text_v: str | None,
+    ) -> tuple[Any, ...]:
+        """The filtered (and, given text, searched) rows, their ids, count and CSV."""
+        entries = obligations.filter_entries(
+            self.register, _value(actor_v), _value(topic_v), _value(source_v), _value(modality_v)
+        )
+        if text_v and text_v.strip():
+            entries = search(entries, text_v, self.settings)  # only the matching rows
+        out = _csv(Path(tempfile.mkdtemp(dir=self.tmp)), entries)
+        return (
+            _rows(entries, self.store.all()),
+            [e.id for e in entries],
+            self.count(entries),
+            gr.DownloadButton(value=out),
+        )
+
+    def choose(self, ids: list[str], evt: gr.SelectData) -> tuple[Any, ...]:
+        """The selected row's id, passage and saved assessment (status, owner, note)."""
+        row = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
+        if row is None or row >= len(ids):
+            return None, NO_SELECTION, None, "", ""
+        entry = self.by_id[ids[row]]
+        mark = self.store.get(entry.id)
+        return (
+            entry.id,
+            _passage(self.settings, entry),
+            mark.status if mark else None,
+            mark.owner if mark else "",
+            mark.note if mark else "",
+        )
+
+    def record(
+        self,
+        oid: str | None,
+        status_v: str | None,
+        owner_v: str | None,
+        note_v: str | None,
+        ids: list[str],
+    ) -> tuple[Any, ...]:
+        """Save the selected obligation's assessment; returns a message and the redrawn rows."""
+        if not oid:
+            return "Select an obligation first.", gr.skip()
+        if not status_v:
+            return "Choose a status before saving.", gr.skip()
+        mark = self.store.save(oid, status_v, owner_v or "", note_v or "")
+        # Redraw the rows on show (not from unsubmitted filter text): row numbers must keep
+        # pointing at the obligations the user sees, or the next save lands on another one.
+        entries = [self.by_id[i] for i in ids]
+        return f"Saved: {mark.status} ({mark.updated_at}).", _rows(entries, self.store.all())
+
+    def export_report(self) -> list[str]:
+        """The report files, copied where the browser can download them."""
+        # Kept under data_dir/reports; copies in the temp dir are what the browser downloads.
+        out = Path(tempfile.mkdtemp(dir=self.tmp))
+        paths = assessment.export(self.settings, self.register)
+        return [str(shutil.copy(p, out / p.name)) for p in paths]
+
+
+@dataclass(frozen=True)
+class RegisterTab:
+    """The tab's components that events read or write."""
+
+    filters: list[gr.Dropdown]  # actor, topic, modality, source: the order ``apply`` takes
+    query: gr.Textbox
+    count: gr.Markdown
+    table: gr.Dataframe
+    shown: gr.State  # ids of the rows on show, in order
+    selected: gr.State  # id of the selected obligation
+    download: gr.DownloadButton
+    passage: gr.Markdown
+    status: gr.Radio
+    owner: gr.Textbox
+    note: gr.Textbox
+    save: gr.Button
+    saved: gr.Markdown
+    export: gr.Button
+    files: gr.File
+
+
+def _filters(register: list[obligations.Obligation]) -> list[gr.Dropdown]:
     actors = [name for name, _ in ACTOR_RULES]
-
-    gr.Markdown(
-        "Every duty and recommendation the guidance places on organisations and people. "
-        "Filter the register, select a row to read its passage, and record your "
-        "organisation's self-assessment."
-    )
+    sources = sorted({e.source_id for e in register})
     with gr.Row():
-        actor = gr.Dropdown(_choices(actors), value=ALL, label="Actor")
-        topic = gr.Dropdown(_choices(list(TOPIC_RULES)), value=ALL, label="Topic")
-        modality = gr.Dropdown(_choices(list(obligations.MODALITIES)), value=ALL, label="Modality")
-        source = gr.Dropdown(_choices(sources), value=ALL, label="Source")
-    query = gr.Textbox(label="Search the obligations", placeholder="e.g. AMHP supervision")
-    count = gr.Markdown(f"{len(register)} of {len(register)} obligations")
-    table = gr.Dataframe(
+        return [
+            gr.Dropdown(_choices(actors), value=ALL, label="Actor"),
+            gr.Dropdown(_choices(list(TOPIC_RULES)), value=ALL, label="Topic"),
+            gr.Dropdown(_choices(list(obligations.MODALITIES)), value=ALL, label="Modality"),
+            gr.Dropdown(_choices(sources), value=ALL, label="Source"),
+        ]
+
+
+def _table(view: RegisterView) -> gr.Dataframe:
+    return gr.Dataframe(
         headers=COLUMNS,
-        value=_rows(register, store.all()),
+        value=_rows(view.register, view.store.all()),
         interactive=False,
         wrap=True,
         # The duty itself gets the room; without widths the long labels crowd it off-screen.
         column_widths=["12%", "8%", "10%", "42%", "14%", "7%", "7%"],
         label="Obligations register (select a row)",
     )
-    shown = gr.State([e.id for e in register])
-    selected = gr.State(None)
-    # Gradio serves files from the temp dir; the register is public text, so a shared file is fine.
-    tmp = Path(tempfile.mkdtemp(prefix="obligations-"))
-    download = gr.DownloadButton("Download these as CSV", value=_csv(tmp, register))
 
+
+def _layout(view: RegisterView) -> RegisterTab:
+    """Build the tab's components and return them."""
+    gr.Markdown(INTRO)
+    filters = _filters(view.register)
+    query = gr.Textbox(label="Search the obligations", placeholder="e.g. AMHP supervision")
+    count = gr.Markdown(view.count(view.register))
+    table = _table(view)
+    shown = gr.State([e.id for e in view.register])
+    selected = gr.State(None)
+    download = gr.DownloadButton("Download these as CSV", value=_csv(view.tmp, view.register))
     with gr.Row():
         with gr.Column(scale=3):
-            passage = gr.Markdown("Select an obligation to see its passage.")
+            passage = gr.Markdown(NO_SELECTION)
         with gr.Column(scale=2):
             status = gr.Radio(list(assessment.STATUSES), label="Status")
             owner = gr.Textbox(label="Owner")
@@ -106,59 +217,39 @@ def render(settings: Settings) -> None:
             saved = gr.Markdown()
     export = gr.Button("Export report")
     files = gr.File(label="Report files (Markdown and CSV)", file_count="multiple")
+    return RegisterTab(
+        filters=filters,
+        query=query,
+        count=count,
+        table=table,
+        shown=shown,
+        selected=selected,
+        download=download,
+        passage=passage,
+        status=status,
+        owner=owner,
+        note=note,
+        save=save,
+        saved=saved,
+        export=export,
+        files=files,
+    )
 
-    def apply(actor_v, topic_v, modality_v, source_v, text_v):
-        entries = obligations.filter_entries(
-            register, _value(actor_v), _value(topic_v), _value(source_v), _value(modality_v)
-        )
-        if text_v and text_v.strip():
-            entries = obligations.search(entries, text_v, limit=len(entries))
-        out = _csv(Path(tempfile.mkdtemp(dir=tmp)), entries)
-        return (
-            _rows(entries, store.all()),
-            [e.id for e in entries],
-            f"{len(entries)} of {len(register)} obligations",
-            gr.DownloadButton(value=out),
-        )
 
-    filters = [actor, topic, modality, source, query]
-    for control in (actor, topic, modality, source):
-        control.change(apply, filters, [table, shown, count, download])
-    query.submit(apply, filters, [table, shown, count, download])
+def _wire(tab: RegisterTab, view: RegisterView) -> None:
+    """Connect the tab's events."""
+    inputs = [*tab.filters, tab.query]
+    outputs = [tab.table, tab.shown, tab.count, tab.download]
+    for control in tab.filters:
+        control.change(view.apply, inputs, outputs)
+    tab.query.submit(view.apply, inputs, outputs)
+    mark = [tab.status, tab.owner, tab.note]
+    tab.table.select(view.choose, [tab.shown], [tab.selected, tab.passage, *mark])
+    tab.save.click(view.record, [tab.selected, *mark, tab.shown], [tab.saved, tab.table])
+    tab.export.click(view.export_report, None, tab.files)
 
-    def choose(ids: list[str], evt: gr.SelectData):
-        row = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
-        if row is None or row >= len(ids):
-            return None, "Select an obligation to see its passage.", None, "", ""
-        entry = by_id[ids[row]]
-        mark = store.get(entry.id)
-        return (
-            entry.id,
-            _passage(settings, entry),
-            mark.status if mark else None,
-            mark.owner if mark else "",
-            mark.note if mark else "",
-        )
 
-    table.select(choose, [shown], [selected, passage, status, owner, note])
-
-    def record(oid, status_v, owner_v, note_v, ids):
-        if not oid:
-            return "Select an obligation first.", gr.skip()
-        if not status_v:
-            return "Choose a status before saving.", gr.skip()
-        mark = store.save(oid, status_v, owner_v or "", note_v or "")
-        # Redraw the rows on show (not from unsubmitted filter text): row numbers must keep
-        # pointing at the obligations the user sees, or the next save lands on another one.
-        entries = [by_id[i] for i in ids]
-        return f"Saved: {mark.status} ({mark.updated_at}).", _rows(entries, store.all())
-
-    save.click(record, [selected, status, owner, note, shown], [saved, table])
-
-    def export_report() -> list[str]:
-        # Kept under data_dir/reports; copies in the temp dir are what the browser downloads.
-        out = Path(tempfile.mkdtemp(dir=tmp))
-        paths = assessment.export(settings, register)
-        return [str(shutil.copy(p, out / p.name)) for p in paths]
-
-    export.click(export_report, None, files)
+def render(settings: Settings) -> None:
+    """Build the tab's components and wire their events (inside the caller's open Tab)."""
+    view = RegisterView(settings)
+    _wire(_layout(view), view)

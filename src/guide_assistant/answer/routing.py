@@ -1,0 +1,41 @@
+"""The route stage: which kind of answer a question asks for, decided from its wording.
+
+A route is a first choice: composition falls back (register → passages, list → prose) when
+the sources hold no answer of that kind, and records the fallback in the route's reason.
+"""
+
+from __future__ import annotations
+
+import re
+
+from guide_assistant.answer.questions import Question
+from guide_assistant.models import Route
+
+# Questions about duties go to the obligations register rather than free sentence picking.
+OBLIGATION_CUE = re.compile(
+    r"\b(must (we|our|trusts?|employers?|organisations?)|should (we|our|trusts?|"
+    r"employers?|organisations?)|have in place|obligations?|duties|duty|required to|"
+    r"responsibilit(y|ies)|checklist|what do (we|employers|trusts|organisations) need)\b",
+    re.IGNORECASE,
+)
+# Words that ask for a list; weaker words ("cover", "which") match too many plain questions.
+LIST_CUE = re.compile(
+    r"\b(list|lists|what are|what were|examples?|ways|types|kinds|categories|checklist|steps|"
+    r"duties|responsibilities|what things|actions|factors|barriers|principles|priorities|"
+    r"two|three|four|five|six|seven|eight|nine|ten|\d+ \w+s)\b",
+    re.IGNORECASE,
+)
+
+
+def route(question: Question) -> Route:
+    """The answer kind the question's own words ask for (not the follow-up context)."""
+    if cue := OBLIGATION_CUE.search(question.text):
+        return Route(name="register", reason=f"asks about duties ('{cue.group(0)}')")
+    if cue := LIST_CUE.search(question.text):
+        return Route(name="list", reason=f"asks for a list ('{cue.group(0)}')")
+    return Route(name="prose", reason="no list or duty cue: the best few sentences")
+
+
+def asks_for_list(question: Question) -> bool:
+    """True when the question names a list, whatever its first route."""
+    return bool(LIST_CUE.search(question.text))

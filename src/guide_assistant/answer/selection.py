@@ -1,0 +1,213 @@
+"""Which sentences an extractive answer quotes: scoring every sentence of the hits, then
+picking a whole list, the best few sentences, or the matching duties of the register.
+
+Every number here comes from ``Settings`` (``scoring``, ``lists``, ``prose``, ``duty_answers``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from guide_assistant.answer.retrieval import Hit
+from guide_assistant.index.store import LoadedIndex
+from guide_assistant.models import Sentence
+from guide_assistant.obligations.search import RegisterSearch
+from guide_assistant.settings import Settings
+from guide_assistant.text import content_stems, word_count
+
+# Openers that need the sentence before them: "This will include…" needs what "this" is.
+ANAPHOR = re.compile(
+    r"^(this|these|that|those|it|its|they|their|such|he|she|however|but|also|as a result|"
+    r"in this|in addition|therefore|thus)\b",
+    re.IGNORECASE,
+)
+NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve".split()
+    )
+}
+LISTED = ("item", "heading")
+
+
+@dataclass
+class Candidate:
+    row: int
+    sentence: Sentence
+    hit: int  # rank of its passage among the hits, 0-based
+    score: float
+
+
+def count_named(question: str, most: int) -> int | None:
+    """The size of list a question names ('the five role categories', '15 actions')."""
+    for word in re.findall(r"[a-z]+|\d+", question.lower()):
+        if word.isdigit() and 1 < int(word) <= most:
+            return int(word)
+        if word in NUMBER_WORDS and NUMBER_WORDS[word] > 1:
+            return NUMBER_WORDS[word]
+    return None
+
+
+class Selector:
+    """Sentence tables of one index, and the choices made over them."""
+
+    def __init__(self, index: LoadedIndex, settings: Settings, register: RegisterSearch):
+        self.index = index
+        self.settings = settings
+        self.register = register
+        self.sentences = index.sentences
+        self.rows_by_passage: dict[str, list[int]] = defaultdict(list)
+        self.rows_by_group: dict[int, list[int]] = defaultdict(list)
+        for row, sentence in enumerate(index.sentences):
+            self.rows_by_passage[sentence.passage_id].append(row)
+            self.rows_by_group[sentence.group].append(row)
+        source_of = {p.id: p.source_id for p in index.passages}
+        self.sentence_at = {
+            (source_of[s.passage_id], s.start): row for row, s in enumerate(index.sentences)
+        }
+        self.stems = [set(content_stems(s.text)) for s in index.sentences]
+
+    def candidates(self, query: str, vector: np.ndarray, hits: list[Hit]) -> list[Candidate]:
+        """Every sentence of the hits, scored by meaning, shared words and passage fit."""
+        w = self.settings.scoring
+        query_stems = set(content_stems(query)) or {""}
+        out = []
+        for rank, hit in enumerate(hits):
+            rows = self.rows_by_passage[hit.passage.id]
+            sims = self.index.sentence_vectors[rows] @ vector
+            for row, sim in zip(rows, sims, strict=True):
+                lexical = len(query_stems & self.stems[row]) / len(query_stems)
+                score = (
+                    w.meaning * float(sim)
+                    + w.shared_words * lexical
+                    + w.passage * hit.similarity
+                    - w.rank_penalty * rank
+                )
+                out.append(Candidate(row, self.sentences[row], rank, score))
+        return sorted(out, key=lambda c: -c.score)
+
+    def whole_list(self, row: int) -> list[int] | None:
+        """The rows of the list (lead-in and items) that a sentence belongs to, if any."""
+        group = self.rows_by_group[self.sentences[row].group]
+        items = [r for r in group if self.sentences[r].kind in LISTED]
+        return group if len(items) >= 2 else None
+
+    def _list_groups(self, ranked: list[Candidate]) -> dict[int, list[Candidate]]:
+        """Lists among the best candidates; a heading stands (keyed negative) for the list of
+        its sub-headings."""
+        window = ranked[: self.settings.lists.window]
+        groups: dict[int, list[Candidate]] = defaultdict(list)
+        for cand in window:
+            groups[cand.sentence.group].append(cand)
+        for cand in window:
+            children = cand.sentence.children
+            siblings = self.rows_by_group.get(children) if children else None
+            if cand.sentence.kind == "heading" and siblings and len(siblings) >= 2:
+                groups[-children] = [cand]
+        return groups
+
+    def best_list(self, question: str, ranked: list[Candidate]) -> list[int] | None:
+        """The list that answers a list question: its lead-in or items rank near the top, and
+        it has the size the question names, if it names one."""
+        t = self.settings.lists
+        wanted = count_named(question, t.max_rows)
+        best_score, best_rows = ranked[0].score - t.margin, None
+        for key, members in self._list_groups(ranked).items():
+            rows = self.whole_list(members[0].row) if key > 0 else self.rows_by_group[-key]
+            if not rows or len(rows) > t.max_rows:
+                continue
+            items = sum(self.sentences[r].kind in LISTED for r in rows)
+            # Several relevant members are better evidence than one lucky item.
+            score = members[0].score + t.member_bonus * min(len(members) - 1, t.member_bonus_cap)
+            if wanted:
+                score += t.size_match_bonus if items == wanted else -t.size_mismatch_penalty
+            if all(self.sentences[r].kind == "heading" for r in rows) and items != wanted:
+                score -= t.headings_penalty  # sub-headings name topics; a real list says more
+            if score > best_score:
+                best_score, best_rows = score, rows
+        return best_rows
+
+    def duties(self, query: str, vector: np.ndarray) -> list[int] | None:
+        """The register entries matching a duty question, most relevant first, kept only where
+        the sentence itself is about the question; None when too few match."""
+        t = self.settings.duty_answers
+        rows: list[int] = []
+        for entry in self.register.search(query, limit=t.search_limit):
+            row = self.sentence_at.get((entry.source_id, entry.start))
+            if row is None or row in rows:
+                continue
+            if float(self.index.sentence_vectors[row] @ vector) >= t.min_similarity:
+                rows.append(row)
+            if len({self.sentences[r].passage_id for r in rows}) > t.max_passages:
+                rows.pop()  # as few sources as any answer
+                break
+        return rows[: t.max_rows] if len(rows) >= t.min_rows else None
+
+    def _previous(self, row: int) -> int | None:
+        """The sentence before ``row`` in the same passage."""
+        if row > 0 and self.sentences[row - 1].passage_id == self.sentences[row].passage_id:
+            return row - 1
+        return None
+
+    def _best_sentences(self, ranked: list[Candidate]) -> tuple[list[Candidate], int]:
+        """The best readable sentence and those close to it, without repeats; and their words."""
+        t = self.settings.prose
+        # Fragments ("The King's Fund") read as nonsense on their own.
+        readable = [
+            c
+            for c in ranked
+            if word_count(c.sentence.text) >= t.min_words and c.sentence.kind != "heading"
+        ] or ranked
+        chosen, words = [readable[0]], word_count(readable[0].sentence.text)
+        vectors = self.index.sentence_vectors
+        for cand in readable[1:]:
+            if len(chosen) >= t.max_sentences or cand.score < chosen[0].score - t.score_window:
+                break
+            size = word_count(cand.sentence.text)
+            if words + size > self.settings.answer_max_words:
+                continue
+            if max(float(vectors[cand.row] @ vectors[c.row]) for c in chosen) > t.redundancy:
+                continue
+            chosen.append(cand)
+            words += size
+        return chosen, words
+
+    def prose(self, ranked: list[Candidate]) -> list[int]:
+        """The best few sentences with what they need to be read: the sentence an opener like
+        'This…' refers to, the list a lead-in introduces; whole passages in order of relevance."""
+        chosen, words = self._best_sentences(ranked)
+        best = chosen[0].row
+        rows = {c.row for c in chosen}
+        following = best + 1
+        terse = words < self.settings.prose.terse_words
+        if terse and following < len(self.sentences) and self._previous(following) == best:
+            rows.add(following)  # too terse to read well alone
+        for row in sorted(rows):
+            text = self.sentences[row].text
+            previous = self._previous(row)
+            if ANAPHOR.match(text) and previous is not None:
+                rows.add(previous)
+            if text.rstrip().endswith(":"):
+                listed = self.whole_list(row)
+                if listed and len(listed) <= self.settings.lists.max_rows:
+                    rows.update(listed)  # a lead-in is only worth quoting with its list
+                else:
+                    rows.discard(row)
+        return self.reading_order(rows, ranked)
+
+    def reading_order(self, rows: set[int], ranked: list[Candidate]) -> list[int]:
+        """Whole passages in order of relevance; inside one, the document's own order."""
+        rank: dict[str, int] = {}
+        for c in ranked:  # each passage where the hits put it
+            rank.setdefault(self.sentences[c.row].passage_id, c.hit)
+        last = len(ranked)
+        first: dict[str, int] = {}
+        for row in sorted(rows, key=lambda r: rank.get(self.sentences[r].passage_id, last)):
+            first.setdefault(self.sentences[row].passage_id, len(first))
+        return sorted(
+            rows, key=lambda r: (first[self.sentences[r].passage_id], self.sentences[r].start)
+        )

@@ -1,0 +1,291 @@
+"""The Chat tab: its layout, and its handlers for asking, rating, exporting and examples.
+
+No ``from __future__ import annotations``: Gradio reads the ``gr.LikeData`` hint at runtime.
+"""
+
+import logging
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import gradio as gr
+
+from guide_assistant.interfaces.web import render as ui_render
+from guide_assistant.models import Answer, QuestionError
+from guide_assistant.settings import Settings
+from guide_assistant.storage.feedback import FeedbackRecord, FeedbackStore
+
+if TYPE_CHECKING:  # importing it loads torch; the caller has already loaded one
+    from guide_assistant.assistant import Assistant
+
+log = logging.getLogger(__name__)
+
+PRIVACY_NOTICE = "**Don't enter personal information about service users.**"
+GENERIC_ERROR = "Sorry, something went wrong while answering. Please try again."
+ALL_SOURCES = "all"
+HELPFUL, NOT_HELPFUL = "Helpful", "Not helpful"
+SAVED = "Thank you — your feedback was saved on the server running Guide Assistant."
+DEFAULT_ROLE = "New social worker"
+
+EXAMPLES: dict[str, list[str]] = {
+    DEFAULT_ROLE: [
+        "How often should I get supervision once I've finished ASYE?",
+        "What's a practice supervisor?",
+        "Do I still have to do ASYE if I'm newly qualified in an NHS trust?",
+    ],
+    "HR": [
+        "What must a trust record about social workers' registration?",
+        "Should our supervision policy be different for social workers?",
+        "Do we need a separate registration policy for social workers?",
+    ],
+    "Manager": [
+        "How do we split line management from professional supervision?",
+        "What should we base capability reviews for social workers on?",
+        "What makes a professional leadership function for social work work?",
+    ],
+}
+
+Message = dict[str, Any]  # a Gradio chat message: role, content and optional metadata
+Turn = dict[str, Any]  # an answered question: question, answer (Answer dump), at (message index)
+
+
+@dataclass(frozen=True)
+class ChatTab:
+    """The tab's components that events read or write."""
+
+    chatbot: gr.Chatbot
+    question: gr.Textbox
+    send: gr.Button
+    examples: list[gr.Button]
+    status: gr.Markdown
+    helpful: gr.Button
+    unhelpful: gr.Button
+    comment: gr.Textbox
+    export_button: gr.Button
+    export_file: gr.File
+    role: gr.Radio
+    source: gr.Radio
+    panel: gr.HTML
+    turns: gr.State
+
+
+def _history(turns: list[Turn]) -> list[Message]:
+    """Previous turns as plain user/assistant messages (not the rendered chat)."""
+    out: list[Message] = []
+    for t in turns:
+        out += [
+            {"role": "user", "content": t["question"]},
+            {"role": "assistant", "content": t["answer"]["answer"]},
+        ]
+    return out
+
+
+def _notice(chat: list[Message], text: str) -> list[Message]:
+    return [*chat, {"role": "assistant", "content": f"**Note:** {text}"}]
+
+
+class ChatHandlers:
+    """The tab's event handlers, over one assistant and one feedback store."""
+
+    def __init__(self, assistant: "Assistant", settings: Settings) -> None:
+        self.assistant = assistant
+        self.store = FeedbackStore(settings.data_dir / "feedback.sqlite3")
+        self.corpus_dir = Path(settings.corpus_dir)
+
+    def source_choices(self) -> list[tuple[str, str]]:
+        """(label, value) pairs for the 'Answer from' filter."""
+        documents = [(s["title"], s["source_id"]) for s in self.assistant.sources]
+        return [("All documents", ALL_SOURCES), *documents]
+
+    def respond(
+        self, question: str, chat: list[Message] | None, source: str | None, turns: list[Turn]
+    ) -> tuple[Any, ...]:
+        """Answer ``question`` in the context of earlier turns; returns every updated output."""
+        chat, turns = list(chat or []), list(turns or [])
+        sources = None if not source or source == ALL_SOURCES else [source]
+        try:
+            answer = self.assistant.ask(question or "", history=_history(turns), sources=sources)
+        except QuestionError as exc:
+            gr.Warning(str(exc))
+            return question, _notice(chat, str(exc)), gr.skip(), turns, gr.skip()
+        except Exception as exc:
+            # Type only: the message could echo the user's question, which we never log.
+            log.error("answer failed: %s", type(exc).__name__)
+            gr.Warning(GENERIC_ERROR)
+            return question, _notice(chat, GENERIC_ERROR), gr.skip(), turns, gr.skip()
+        title, body = ui_render.chat_sources(answer, self.corpus_dir)
+        chat += [
+            {"role": "user", "content": answer.question},
+            {"role": "assistant", "content": ui_render.chat_answer(answer)},
+        ]
+        turns.append(
+            {"question": answer.question, "answer": answer.model_dump(), "at": len(chat) - 1}
+        )
+        if body:
+            meta = {"title": title, "status": "done"}  # a collapsible message under the answer
+            chat.append({"role": "assistant", "content": body, "metadata": meta})
+        status = "Was this answer helpful? Rate it below."
+        return "", chat, ui_render.panel_html(answer, self.corpus_dir), turns, status
+
+    def record(
+        self, label: str, comment: str, turns: list[Turn], index: int = -1
+    ) -> tuple[str, str]:
+        """Store feedback on turn ``index`` (the latest by default)."""
+        if not turns:
+            gr.Warning("Ask a question first, then rate the answer.")
+            return "No answer to rate yet.", comment
+        answer = Answer.model_validate(turns[index]["answer"])
+        self.store.record(
+            FeedbackRecord(
+                helpful=label == HELPFUL,
+                comment=(comment or "").strip(),
+                question=answer.question,
+                answer=answer.answer,
+                citations=answer.shown_citations,
+                abstained=answer.abstained,
+            )
+        )
+        return SAVED, ""
+
+    def record_like(self, comment: str, turns: list[Turn], data: gr.LikeData) -> tuple[Any, Any]:
+        """Thumbs on a chat message: rate the answer that message belongs to (with any comment
+        already typed, which is then saved, not lost)."""
+        index = data.index[0] if isinstance(data.index, list | tuple) else data.index
+        owners = [i for i, t in enumerate(turns or []) if t["at"] <= index]
+        if not owners:
+            return gr.skip(), gr.skip()
+        return self.record(HELPFUL if data.liked else NOT_HELPFUL, comment, turns, owners[-1])
+
+    def export(self, turns: list[Turn]) -> Any:
+        """The conversation as a Markdown file's path (nothing when there is none yet)."""
+        if not turns:
+            gr.Warning("Nothing to export yet.")
+            return gr.skip()
+        return str(ui_render.write_export([Answer.model_validate(t["answer"]) for t in turns]))
+
+
+def examples_for(role: str) -> list[gr.Button]:
+    """The example-question buttons, relabelled for ``role``."""
+    return [gr.Button(value=q) for q in EXAMPLES.get(role, EXAMPLES[DEFAULT_ROLE])]
+
+
+def _conversation() -> tuple[gr.Chatbot, gr.Textbox, gr.Button, list[gr.Button]]:
+    """The chat, the privacy notice, the question box and the example questions."""
+    chatbot = gr.Chatbot(
+        label="Conversation",
+        elem_id="chatbot",
+        height=520,
+        buttons=["copy", "copy_all"],
+        feedback_options=("Like", "Dislike"),
+        placeholder="Ask about supervision, registration, leadership …",
+    )
+    gr.Markdown(PRIVACY_NOTICE, elem_id="privacy-notice")
+    with gr.Row():
+        question = gr.Textbox(
+            label="Your question",
+            placeholder="Type a question and press Enter",
+            lines=1,
+            max_lines=4,
+            scale=5,
+            elem_id="question",
+            autofocus=True,
+        )
+        send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+    gr.Markdown("**Example questions** (click one to put it in the box)")
+    with gr.Row():
+        examples = [
+            gr.Button(q, size="sm", elem_classes=["example-question"])
+            for q in EXAMPLES[DEFAULT_ROLE]
+        ]
+    return chatbot, question, send, examples
+
+
+def _sidebar(source_choices: list[tuple[str, str]]) -> tuple[gr.Radio, gr.Radio, gr.HTML]:
+    """The role and source pickers, and the latest answer's sources."""
+    role = gr.Radio(list(EXAMPLES), value=DEFAULT_ROLE, label="I am a…")
+    source = gr.Radio(
+        source_choices, value=ALL_SOURCES, label="Answer from", elem_id="source-filter"
+    )
+    gr.Markdown("### Sources")
+    panel = gr.HTML(ui_render.panel_html(None), elem_id="sources-panel")
+    return role, source, panel
+
+
+def layout(source_choices: list[tuple[str, str]]) -> ChatTab:
+    """Build the tab's components (inside the caller's open Tab) and return them."""
+    turns = gr.State([])
+    with gr.Row():
+        with gr.Column(scale=3):
+            chatbot, question, send, examples = _conversation()
+            with gr.Group():
+                status = gr.Markdown("Rate the latest answer:", elem_id="fb-status")
+                with gr.Row():
+                    helpful = gr.Button(HELPFUL, elem_id="fb-helpful")
+                    unhelpful = gr.Button(NOT_HELPFUL, elem_id="fb-unhelpful")
+                comment = gr.Textbox(
+                    label="Comment on the answer (optional)", lines=1, elem_id="fb-comment"
+                )
+            with gr.Row():
+                export_button = gr.Button("Export conversation as Markdown")
+                export_file = gr.File(
+                    label="Conversation (.md)", interactive=False, elem_id="export", visible=False
+                )
+        with gr.Column(scale=2):
+            role, source, panel = _sidebar(source_choices)
+    return ChatTab(
+        chatbot=chatbot,
+        question=question,
+        send=send,
+        examples=examples,
+        status=status,
+        helpful=helpful,
+        unhelpful=unhelpful,
+        comment=comment,
+        export_button=export_button,
+        export_file=export_file,
+        role=role,
+        source=source,
+        panel=panel,
+        turns=turns,
+    )
+
+
+def _show_file() -> gr.File:
+    return gr.File(visible=True)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def wire(tab: ChatTab, handlers: ChatHandlers) -> None:
+    """Connect the tab's events; the named ones are the app's API."""
+    gr.on(
+        [tab.question.submit, tab.send.click],
+        handlers.respond,
+        inputs=[tab.question, tab.chatbot, tab.source, tab.turns],
+        outputs=[tab.question, tab.chatbot, tab.panel, tab.turns, tab.status],
+        api_name="ask",
+    )
+    # Both buttons and the thumbs rate with the same comment box and status line.
+    rate_in, rate_out = [tab.comment, tab.turns], [tab.status, tab.comment]
+    tab.helpful.click(
+        partial(handlers.record, HELPFUL), rate_in, rate_out, api_name="feedback_helpful"
+    )
+    tab.unhelpful.click(
+        partial(handlers.record, NOT_HELPFUL), rate_in, rate_out, api_name="feedback_not_helpful"
+    )
+    tab.chatbot.like(handlers.record_like, rate_in, rate_out, api_visibility="private")
+    tab.export_button.click(
+        handlers.export, inputs=[tab.turns], outputs=[tab.export_file], api_name="export"
+    ).then(_show_file, outputs=[tab.export_file], api_visibility="private")
+    tab.role.change(examples_for, inputs=[tab.role], outputs=tab.examples, api_visibility="private")
+    for button in tab.examples:
+        button.click(_same, inputs=[button], outputs=[tab.question], api_visibility="private")
+
+
+def render(assistant: "Assistant", settings: Settings) -> None:
+    """The Chat tab, built and wired inside the caller's open Tab."""
+    handlers = ChatHandlers(assistant, settings)
+    wire(layout(handlers.source_choices()), handlers)

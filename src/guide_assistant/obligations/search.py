@@ -1,0 +1,148 @@
+"""Search of the obligations register: BM25 (``bm25s``) over the same PyStemmer stems as the
+passages (``text.content_stems``), with a relevance cut-off so a search returns only the rows
+that match.
+
+A row's topic tags, last section heading and text are three fields, each with its own BM25
+index, summed with ``FIELD_WEIGHTS``: per-field length normalisation, so tags and a long
+heading do not dilute a short duty's text (measured on evals/obligations_search.jsonl and the
+golden set's duty questions).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from collections.abc import Iterable
+
+import bm25s
+import numpy as np
+
+from guide_assistant.obligations.register import Obligation, glossary
+from guide_assistant.settings import Settings
+from guide_assistant.text import STOPWORDS, content_stems, words
+
+# Weights of (topic tags, last section heading, lead-in + text). A heading is shared by every
+# row under it, so it counts half: 3 / 1.5 / 1 over one index ranked the golden set's duty
+# questions' rows too low for the chat to quote them.
+FIELD_WEIGHTS = (1.0, 0.5, 1.0)
+# Every row of the register is a duty, so words that only say "duty" match nothing useful.
+FRAMING = frozenset(
+    content_stems(
+        "must need needs required requirement requirements duty duties obligation obligations "
+        "place ensure"
+    )
+)
+# Typos ("supervison", "registraton") are mended to a register word this similar (difflib
+# ratio); short words are left alone, where one letter makes another word.
+FUZZY_CUTOFF = 0.85
+FUZZY_MIN_LENGTH = 5
+
+
+Phrases = dict[tuple[str, ...], str]
+
+
+def phrases(glossary: dict[str, str]) -> Phrases:
+    """Stems of each spelled-out form, to the stem of its short form ('amhp')."""
+    out: Phrases = {}
+    for short, long in glossary.items():
+        long_stems, short_stems = tuple(content_stems(long)), content_stems(short)
+        if len(long_stems) > 1 and short_stems:
+            out[long_stems] = short_stems[0]
+    return out
+
+
+def stems(text: str, known: Phrases | None = None) -> list[str]:
+    """Content stems of ``text``, plus the short form of each spelled-out phrase it contains
+    (the documents write both 'AMHP' and 'Approved Mental Health Professional')."""
+    out = content_stems(text)
+    for phrase, short in (known or {}).items():
+        n = len(phrase)
+        out += [short for i in range(len(out) - n + 1) if tuple(out[i : i + n]) == phrase]
+    return out
+
+
+def fields(entry: Obligation) -> tuple[str, str, str]:
+    """The texts a row is found by: topic tags, last section heading, lead-in and text."""
+    return " ".join(entry.topics), entry.section.split(" › ")[-1], f"{entry.lead_in} {entry.text}"
+
+
+def _index(documents: list[list[str]]) -> bm25s.BM25 | None:
+    if not any(documents):
+        return None  # bm25s cannot index a field that is empty in every row
+    index = bm25s.BM25()
+    index.index(documents, show_progress=False)
+    return index
+
+
+class RegisterSearch:
+    """Ranked search of a fixed list of entries; the BM25 statistics are worked out once, here."""
+
+    def __init__(
+        self, entries: list[Obligation], settings: Settings, glossary: dict[str, str] | None = None
+    ) -> None:
+        """``glossary`` maps short forms to what they stand for (``register.glossary``), so
+        either spelling finds both."""
+        self.entries = entries
+        self.settings = settings
+        self.phrases = phrases(glossary or {})
+        tokens = [[stems(text, self.phrases) for text in fields(e)] for e in entries]
+        self.indices = [_index([row[f] for row in tokens]) for f in range(len(FIELD_WEIGHTS))]
+        df = Counter(t for row in tokens for t in set().union(*row))
+        common = self.settings.register_search_common_share * len(entries)
+        self.common = frozenset(t for t, n in df.items() if n > common)
+        self.vocabulary = sorted(
+            {w for e in entries for text in fields(e) for w in words(text) if w.isalpha()}
+        )
+        self._known = set(self.vocabulary)
+
+    def _mend(self, query: str) -> str:
+        """The query with each unknown long word replaced by its closest register word."""
+        out = []
+        for word in words(query):
+            if word not in self._known and word not in STOPWORDS and len(word) >= FUZZY_MIN_LENGTH:
+                close = difflib.get_close_matches(word, self.vocabulary, 1, FUZZY_CUTOFF)
+                word = close[0] if close else word
+            out.append(word)
+        return " ".join(out)
+
+    def terms(self, query: str) -> list[str]:
+        """The query's distinct stems that are searched for: typos mended, framing words
+        dropped, and words most rows contain ('social', 'work') dropped unless nothing else
+        is left."""
+        mended = stems(self._mend(query), self.phrases)
+        terms = [t for t in dict.fromkeys(mended) if t not in FRAMING]
+        return [t for t in terms if t not in self.common] or terms
+
+    def scores(self, query: str) -> np.ndarray:
+        """Weighted BM25 score of every entry for ``query`` (zeros when nothing matches)."""
+        terms = self.terms(query)
+        total = np.zeros(len(self.entries), dtype=np.float32)
+        for weight, index in zip(FIELD_WEIGHTS, self.indices, strict=True):
+            ids = index.get_tokens_ids(terms) if index and terms else []
+            if index and ids:
+                total += weight * np.asarray(index.get_scores_from_ids(ids), dtype=np.float32)
+        return total
+
+    def search(self, query: str, limit: int = 8) -> list[Obligation]:
+        """Entries that match ``query``, best first: at most ``limit``, each scoring at least
+        ``register_search_min_score`` and a share of the best score (``min_share``, or
+        ``question_share`` for a query of ``question_words`` or more searched words)."""
+        scores = self.scores(query)
+        if not len(scores) or scores.max() <= 0:
+            return []
+        s = self.settings
+        # A row relevant to a long question shares only some of its words; to two words, both.
+        long = len(self.terms(query)) >= s.register_search_question_words
+        share = s.register_search_question_share if long else s.register_search_min_share
+        bar = max(s.register_search_min_score, share * float(scores.max()), 1e-9)
+        order = np.argsort(-scores, kind="stable")  # ties keep reading order
+        return [self.entries[i] for i in order[:limit] if scores[i] >= bar]
+
+
+def search(
+    entries: Iterable[Obligation], query: str, settings: Settings, limit: int | None = None
+) -> list[Obligation]:
+    """One-off search of some entries (the CLI and the web tab search a filtered subset)."""
+    rows = list(entries)
+    found = RegisterSearch(rows, settings, glossary(settings))
+    return found.search(query, len(rows) if limit is None else limit)
