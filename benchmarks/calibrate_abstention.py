@@ -36,7 +36,7 @@ def main() -> None:
     features = []  # (out of scope?, Signals)
     for item in evaluation.load_golden(ROOT / "evals" / "golden.jsonl"):
         history = [{"role": "user", "content": h} for h in item.history]
-        asked = questions.understand(item.question, history, settings.max_question_chars)
+        asked = questions.understand(item.question, history, settings)
         found = assistant.retriever.search(asked)
         draft = assistant.composer.draft(asked, routing.route(asked), found)
         decision = assistant.abstention.decide(asked, draft.relevance, draft.rows)

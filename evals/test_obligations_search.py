@@ -3,7 +3,7 @@
 evals/obligations_search.jsonl: each query (typos and all) with the register rows relevant to
 it, labelled by reading the register's texts; each row is a verbatim ``quote`` of its text so
 labels survive id changes. Queries with no relevant rows ("parking permits") must find
-nothing. The cut-off (settings ``register_search_min_*``) was tuned on the ``dev`` split only;
+nothing. The cut-off (settings ``register_search.*``) was tuned on the ``dev`` split only;
 the floors below are set from what the ``test`` split achieved (floors, not targets).
 """
 

@@ -139,8 +139,12 @@ def test_search_of_a_subset_returns_only_that_subset(settings, register):
 
 
 def test_search_cut_off_comes_from_settings(settings, register):
-    strict = settings.model_copy(update={"register_search_min_share": 1.0})
-    loose = settings.model_copy(update={"register_search_min_share": 0.0})
+    strict = settings.model_copy(
+        update={"register_search": settings.register_search.model_copy(update={"min_share": 1.0})}
+    )
+    loose = settings.model_copy(
+        update={"register_search": settings.register_search.model_copy(update={"min_share": 0.0})}
+    )
     everything_amhp = RegisterSearch(register, loose).search("AMHP supervision", limit=200)
     best_only = RegisterSearch(register, strict).search("AMHP supervision", limit=200)
     assert 1 <= len(best_only) < len(RegisterSearch(register, settings).search("AMHP supervision"))

@@ -3,7 +3,6 @@ newer files, failed migrations, and two processes opening one new file at once."
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import subprocess
 import sys
@@ -22,29 +21,9 @@ from guide_assistant.storage import feedback
 from guide_assistant.storage.feedback import FeedbackRecord, FeedbackStore
 from guide_assistant.storage.sqlite import Migration, SchemaTooNewError, SQLiteFile
 
-# Today's CREATE TABLE statements, copied from the code before migrations existed; kept here
-# verbatim (not imported) so a change to the stores' version 1 would make these tests fail.
-OLD_FEEDBACK_SCHEMA = """
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    created_at TEXT NOT NULL,
-    helpful INTEGER NOT NULL,
-    comment TEXT NOT NULL DEFAULT '',
-    question TEXT NOT NULL,
-    answer TEXT NOT NULL,
-    citations TEXT NOT NULL DEFAULT '[]',
-    abstained INTEGER NOT NULL DEFAULT 0
-)
-"""
-OLD_ASSESSMENT_SCHEMA = """
-CREATE TABLE IF NOT EXISTS assessment (
-    obligation_id TEXT PRIMARY KEY,
-    status TEXT NOT NULL,
-    owner TEXT NOT NULL DEFAULT '',
-    note TEXT NOT NULL DEFAULT '',
-    updated_at TEXT NOT NULL
-)
-"""
+# Files as the code before migrations wrote them, dumped to SQL (``iterdump``) from the stores
+# of that code: frozen here, so a change to a store's version 1 makes these tests fail.
+DATA = Path(__file__).with_name("data")
 CITATION = Citation(n=1, source_id="hee2020", title="Guide", section="A › B", text="Passage.")
 
 
@@ -60,50 +39,23 @@ def versions(path: Path) -> list[tuple[int, str]]:
         return rows.fetchall()
 
 
-def old_feedback_file(path: Path, records: list[FeedbackRecord]) -> None:
-    """A feedback file as the code before migrations wrote it."""
-    with closing(sqlite3.connect(path, timeout=10)) as conn, conn:
+def old_file(path: Path, dump: str) -> None:
+    """A store's file in the format of the code before migrations (WAL, as it set)."""
+    with closing(sqlite3.connect(path)) as conn:
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(OLD_FEEDBACK_SCHEMA)
-    for record in records:
-        citations = json.dumps([c.model_dump() for c in record.citations], ensure_ascii=False)
-        with closing(sqlite3.connect(path, timeout=10)) as conn, conn:
-            conn.execute(
-                "INSERT INTO feedback (created_at, helpful, comment, question, answer, citations,"
-                " abstained) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    record.created_at.isoformat(),
-                    int(record.helpful),
-                    record.comment,
-                    record.question,
-                    record.answer,
-                    citations,
-                    int(record.abstained),
-                ),
-            )
-
-
-def old_assessment_file(path: Path, marks: list[Mark]) -> None:
-    """An assessment file as the code before migrations wrote it."""
-    with closing(sqlite3.connect(path, timeout=10)) as conn, conn:
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(OLD_ASSESSMENT_SCHEMA)
-    for mark in marks:
-        with closing(sqlite3.connect(path, timeout=10)) as conn, conn:
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute(
-                "INSERT INTO assessment (obligation_id, status, owner, note, updated_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(obligation_id) DO UPDATE SET "
-                "status=excluded.status, owner=excluded.owner, note=excluded.note, "
-                "updated_at=excluded.updated_at",
-                (mark.obligation_id, mark.status, mark.owner, mark.note, mark.updated_at),
-            )
+        conn.executescript((DATA / dump).read_text(encoding="utf-8"))
 
 
 def test_old_feedback_file_reads_back_unchanged_and_is_migrated(tmp_path):
     path = tmp_path / "feedback.sqlite3"
     records = [
-        FeedbackRecord(helpful=True, question="Q1", answer="A1 [1]", citations=[CITATION]),
+        FeedbackRecord(
+            created_at=datetime(2026, 11, 20, 14, 5, 12, tzinfo=UTC),
+            helpful=True,
+            question="Q1",
+            answer="A1 [1]",
+            citations=[CITATION],
+        ),
         FeedbackRecord(
             created_at=datetime(2024, 5, 1, 9, 30, tzinfo=UTC),
             helpful=False,
@@ -113,7 +65,7 @@ def test_old_feedback_file_reads_back_unchanged_and_is_migrated(tmp_path):
             abstained=True,
         ),
     ]
-    old_feedback_file(path, records)
+    old_file(path, "feedback-before-migrations.sql")
     before = schema(path)
 
     store = FeedbackStore(path)
@@ -137,7 +89,7 @@ def test_old_assessment_file_reads_back_unchanged_and_is_migrated(tmp_path):
         Mark(obligation_id="a", status="not met", owner="HR", note="n", updated_at="2024-05-01"),
         Mark(obligation_id="b", status="met", updated_at="2024-05-02T10:00:00+00:00"),
     ]
-    old_assessment_file(path, marks)
+    old_file(path, "assessment-before-migrations.sql")
     before = schema(path)
 
     store = AssessmentStore(path)

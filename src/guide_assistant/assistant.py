@@ -65,7 +65,7 @@ class Assistant:
     ) -> Answer:
         """Answer ``question`` in the context of ``history``; raises ``QuestionError``."""
         began = time.perf_counter()
-        asked = questions.understand(question, history, self.settings.max_question_chars)
+        asked = questions.understand(question, history, self.settings)
         route = routing.route(asked)
         found = self.retriever.search(asked, sources)
         composing = time.perf_counter()

@@ -117,6 +117,42 @@ class RegisterTuning(BaseModel):
     )
 
 
+class RegisterSearchTuning(BaseModel):
+    """Search of the obligations register: BM25 per field, and a cut-off so it only returns
+    rows that match (tuned on the dev split of evals/obligations_search.jsonl)."""
+
+    min_share: float = Field(
+        0.7, description="Rows must score at least this share of the best row's BM25 score."
+    )
+    question_share: float = Field(
+        0.3,
+        description="The share for a query of `question_words` or more searched words (a chat "
+        "question): rows relevant to a long question share only some of its words.",
+    )
+    question_words: int = Field(4, description="Searched words from which a query is a question.")
+    min_score: float = Field(
+        1.0,
+        description="Least BM25 score a row needs (about one matched uncommon word), so a "
+        "query of words the register lacks finds nothing.",
+    )
+    common_share: float = Field(
+        0.3,
+        description="Words in more than this share of rows ('social', 'work') are not searched "
+        "for unless the query has no other word.",
+    )
+    field_weights: tuple[float, float, float] = Field(
+        (1.0, 0.5, 1.0),
+        description="Weights of a row's topic tags, last section heading and text. A heading is "
+        "shared by every row under it, so it counts half.",
+    )
+    fuzzy_cutoff: float = Field(
+        0.85, description="Similarity (difflib ratio) at which a typo is mended to a word."
+    )
+    fuzzy_min_length: int = Field(
+        5, description="Shorter words are not mended: one letter there makes another word."
+    )
+
+
 # The weights the three abstain thresholds were calibrated with (calibrate_abstention.py).
 CALIBRATED_SCORING = SentenceScoring(
     meaning=0.5, shared_words=0.25, passage=0.25, rank_penalty=0.01
@@ -221,31 +257,14 @@ class Settings(BaseSettings):
     )
     auth_password: str | None = Field(None, description="Password that goes with auth_username.")
     concurrency_limit: int = Field(2, description="Answers computed at once by the chat queue.")
-    register_search_min_share: float = Field(
-        0.7,
-        description="An obligations-register search returns only rows scoring at least this "
-        "share of the best row's BM25 score; tuned on the dev split of "
-        "evals/obligations_search.jsonl.",
+    register_search: RegisterSearchTuning = Field(
+        default_factory=lambda: RegisterSearchTuning(),
+        description="Search of the obligations register (CLI, Obligations tab, duty answers).",
     )
-    register_search_question_share: float = Field(
-        0.3,
-        description="The share used instead for a query of register_search_question_words or "
-        "more searched words (a question, as the chat asks): rows relevant to a long question "
-        "share only some of its words. Chosen on the golden set's duty questions.",
-    )
-    register_search_question_words: int = Field(
-        4, description="Searched words from which a register query counts as a question."
-    )
-    register_search_min_score: float = Field(
-        1.0,
-        description="Least BM25 score a row needs to be returned by a register search (about "
-        "one matched uncommon word), so a query of words the register lacks finds nothing.",
-    )
-    register_search_common_share: float = Field(
-        0.3,
-        description="Words in more than this share of register rows ('social', 'work', "
-        "'partnership') are not searched for unless the query has no other word; chosen on "
-        "the golden set's duty questions.",
+    follow_up_words: int = Field(
+        3,
+        description="A question with at most this many content words leans on the one before "
+        "it, and is searched together with it.",
     )
 
     @classmethod

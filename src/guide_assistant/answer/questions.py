@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, Field
 
 from guide_assistant.models import ChatMessage, QuestionError
+from guide_assistant.settings import Settings
 from guide_assistant.text import content_stems
 
 FOLLOW_UP = re.compile(
@@ -16,8 +17,6 @@ FOLLOW_UP = re.compile(
     r"he|she|his|her|their)\b",
     re.IGNORECASE,
 )
-# A question this short (in content words) leans on the conversation before it.
-SHORT_QUESTION = 3
 
 
 class Question(BaseModel):
@@ -48,25 +47,26 @@ def validate_question(question: object, max_chars: int) -> str:
     return text
 
 
-def _leans_on_context(question: str) -> bool:
-    return bool(FOLLOW_UP.search(question)) or len(content_stems(question)) <= SHORT_QUESTION
+def _leans_on_context(question: str, short: int) -> bool:
+    return bool(FOLLOW_UP.search(question)) or len(content_stems(question)) <= short
 
 
-def standalone_query(question: str, history: Sequence[ChatMessage]) -> str:
-    """A follow-up ('and how often?') is searched together with the question(s) before it."""
+def standalone_query(question: str, history: Sequence[ChatMessage], short: int = 3) -> str:
+    """A follow-up ('and how often?', or at most ``short`` content words) is searched together
+    with the question(s) before it."""
     asked = [m.content for m in history if m.role == "user" and m.content.strip()]
-    if not asked or not _leans_on_context(question):
+    if not asked or not _leans_on_context(question, short):
         return question
     context = [asked[-1]]
-    if len(asked) > 1 and _leans_on_context(asked[-1]):
+    if len(asked) > 1 and _leans_on_context(asked[-1], short):
         context.insert(0, asked[-2])
     return " ".join([*context, question])
 
 
 def understand(
-    question: object, history: Sequence[ChatMessage | dict[str, str]] | None, max_chars: int
+    question: object, history: Sequence[ChatMessage | dict[str, str]] | None, settings: Settings
 ) -> Question:
     """The question stage: validate, then condense a follow-up with its history."""
-    text = validate_question(question, max_chars)
+    text = validate_question(question, settings.max_question_chars)
     turns = [m if isinstance(m, ChatMessage) else ChatMessage(**m) for m in history or []]
-    return Question(text=text, query=standalone_query(text, turns))
+    return Question(text=text, query=standalone_query(text, turns, settings.follow_up_words))

@@ -3,9 +3,9 @@ passages (``text.content_stems``), with a relevance cut-off so a search returns 
 that match.
 
 A row's topic tags, last section heading and text are three fields, each with its own BM25
-index, summed with ``FIELD_WEIGHTS``: per-field length normalisation, so tags and a long
-heading do not dilute a short duty's text (measured on evals/obligations_search.jsonl and the
-golden set's duty questions).
+index, summed with ``Settings.register_search.field_weights``: per-field length
+normalisation, so tags and a long heading do not dilute a short duty's text (measured on
+evals/obligations_search.jsonl and the golden set's duty questions).
 """
 
 from __future__ import annotations
@@ -21,10 +21,6 @@ from guide_assistant.obligations.register import Obligation, glossary
 from guide_assistant.settings import Settings
 from guide_assistant.text import STOPWORDS, content_stems, words
 
-# Weights of (topic tags, last section heading, lead-in + text). A heading is shared by every
-# row under it, so it counts half: 3 / 1.5 / 1 over one index ranked the golden set's duty
-# questions' rows too low for the chat to quote them.
-FIELD_WEIGHTS = (1.0, 0.5, 1.0)
 # Every row of the register is a duty, so words that only say "duty" match nothing useful.
 FRAMING = frozenset(
     content_stems(
@@ -32,10 +28,6 @@ FRAMING = frozenset(
         "place ensure"
     )
 )
-# Typos ("supervison", "registraton") are mended to a register word this similar (difflib
-# ratio); short words are left alone, where one letter makes another word.
-FUZZY_CUTOFF = 0.85
-FUZZY_MIN_LENGTH = 5
 
 
 Phrases = dict[tuple[str, ...], str]
@@ -59,6 +51,9 @@ def stems(text: str, known: Phrases | None = None) -> list[str]:
         n = len(phrase)
         out += [short for i in range(len(out) - n + 1) if tuple(out[i : i + n]) == phrase]
     return out
+
+
+FIELDS = 3  # topic tags, last section heading, lead-in + text (one BM25 index each)
 
 
 def fields(entry: Obligation) -> tuple[str, str, str]:
@@ -86,9 +81,9 @@ class RegisterSearch:
         self.settings = settings
         self.phrases = phrases(glossary or {})
         tokens = [[stems(text, self.phrases) for text in fields(e)] for e in entries]
-        self.indices = [_index([row[f] for row in tokens]) for f in range(len(FIELD_WEIGHTS))]
+        self.indices = [_index([row[f] for row in tokens]) for f in range(FIELDS)]
         df = Counter(t for row in tokens for t in set().union(*row))
-        common = self.settings.register_search_common_share * len(entries)
+        common = self.settings.register_search.common_share * len(entries)
         self.common = frozenset(t for t, n in df.items() if n > common)
         self.vocabulary = sorted(
             {w for e in entries for text in fields(e) for w in words(text) if w.isalpha()}
@@ -97,10 +92,13 @@ class RegisterSearch:
 
     def _mend(self, query: str) -> str:
         """The query with each unknown long word replaced by its closest register word."""
+        t = self.settings.register_search
         out = []
         for word in words(query):
-            if word not in self._known and word not in STOPWORDS and len(word) >= FUZZY_MIN_LENGTH:
-                close = difflib.get_close_matches(word, self.vocabulary, 1, FUZZY_CUTOFF)
+            # Typos ("supervison") are mended to the closest register word.
+            unknown = word not in self._known and word not in STOPWORDS
+            if unknown and len(word) >= t.fuzzy_min_length:
+                close = difflib.get_close_matches(word, self.vocabulary, 1, t.fuzzy_cutoff)
                 word = close[0] if close else word
             out.append(word)
         return " ".join(out)
@@ -117,7 +115,9 @@ class RegisterSearch:
         """Weighted BM25 score of every entry for ``query`` (zeros when nothing matches)."""
         terms = self.terms(query)
         total = np.zeros(len(self.entries), dtype=np.float32)
-        for weight, index in zip(FIELD_WEIGHTS, self.indices, strict=True):
+        for weight, index in zip(
+            self.settings.register_search.field_weights, self.indices, strict=True
+        ):
             ids = index.get_tokens_ids(terms) if index and terms else []
             if index and ids:
                 total += weight * np.asarray(index.get_scores_from_ids(ids), dtype=np.float32)
@@ -125,16 +125,16 @@ class RegisterSearch:
 
     def search(self, query: str, limit: int = 8) -> list[Obligation]:
         """Entries that match ``query``, best first: at most ``limit``, each scoring at least
-        ``register_search_min_score`` and a share of the best score (``min_share``, or
+        ``register_search.min_score`` and a share of the best score (``min_share``, or
         ``question_share`` for a query of ``question_words`` or more searched words)."""
         scores = self.scores(query)
         if not len(scores) or scores.max() <= 0:
             return []
-        s = self.settings
+        t = self.settings.register_search
         # A row relevant to a long question shares only some of its words; to two words, both.
-        long = len(self.terms(query)) >= s.register_search_question_words
-        share = s.register_search_question_share if long else s.register_search_min_share
-        bar = max(s.register_search_min_score, share * float(scores.max()), 1e-9)
+        long = len(self.terms(query)) >= t.question_words
+        share = t.question_share if long else t.min_share
+        bar = max(t.min_score, share * float(scores.max()), 1e-9)
         order = np.argsort(-scores, kind="stable")  # ties keep reading order
         return [self.entries[i] for i in order[:limit] if scores[i] >= bar]
 
