@@ -23,7 +23,7 @@ from guide_assistant.storage.sqlite import Migration, SchemaTooNewError, SQLiteF
 
 # Files as the code before migrations wrote them, dumped to SQL (``iterdump``) from the stores
 # of that code: frozen here, so a change to a store's version 1 makes these tests fail.
-DATA = Path(__file__).with_name("data")
+DATA = Path(__file__).with_name("fixtures")
 CITATION = Citation(n=1, source_id="hee2020", title="Guide", section="A › B", text="Passage.")
 
 
