@@ -1,4 +1,4 @@
-"""Answer latency: cold ``Assistant.load()``, warm ``ask`` p50/p95 over the golden questions,
+"""Answer latency: cold ``Assistant.load()``, warm ``ask`` p50/p95 over the dev questions,
 and the floor (one bare query embedding) measured in the same run, with the ratio.
 
     .venv/bin/python benchmarks/bench_ask.py [--passes 3]
@@ -34,7 +34,7 @@ def main() -> None:
 
     assistant = Assistant.load(Settings())
     cold = time.perf_counter() - began
-    questions = [i.question for i in evaluation.load_golden(ROOT / "evals" / "golden.jsonl")]
+    questions = [i.question for i in evaluation.load_golden(ROOT / "evals" / "dev.jsonl")]
     for q in questions[:10]:  # warm caches, as a running server would be
         assistant.ask(q)
     ask_ms, embed_ms, parts = [], [], {}

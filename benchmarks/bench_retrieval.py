@@ -61,7 +61,12 @@ def main() -> None:
         for n in nodes
     }
 
-    items = [i for i in evaluation.load_golden(ROOT / "evals" / "golden.jsonl") if i.evidence]
+    golden = [
+        i
+        for name in ("dev", "test")
+        for i in evaluation.load_golden(ROOT / "evals" / f"{name}.jsonl")
+    ]
+    items = [i for i in golden if i.evidence]
     scores: dict[str, list[tuple[float, float, int]]] = {"default": [], "ours": []}
     for item in items:
         history = [ChatMessage(role="user", content=h) for h in item.history]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
-GOLDEN = ROOT / "evals" / "golden.jsonl"
+GOLDEN = ROOT / "evals" / "dev.jsonl"
 
 
 def free_port() -> int:

@@ -1,26 +1,32 @@
-"""Answer quality on the golden set, metric by metric, with failing items listed.
+"""Answer quality on the held-out test split, metric by metric; dev figures are printed.
 
-Thresholds are what the system achieves (see evals/baseline.json); raise them as it improves,
-never lower one to go green. Retrieval figures move by about one item (0.006) between a run of
-evals/ alone and the full suite (float noise in approximate neighbour search flips near-ties),
-so retrieval thresholds sit at the lower of the two.
+Thresholds are asserted on ``evals/test.jsonl`` and are what the system achieves there (see
+evals/baseline.json); raise them as it improves, never lower one to go green. A failure names
+the failing test items by id only: their questions stay unread while tuning (use dev).
+Retrieval figures move by about one item between a run of evals/ alone and the full suite
+(float noise in approximate neighbour search flips near-ties), so retrieval thresholds sit at
+the lower of the two.
 """
 
 from __future__ import annotations
 
 import pytest
 
+# On test (129 items: 112 in scope, 17 out of scope); one item moves a rate by 1/112 = 0.009
+# in scope and by 1/17 = 0.059 out of scope, so the floors sit one item below what it achieves.
 THRESHOLDS = {
-    "hit_at_k": 0.86,
+    "hit_at_k": 0.85,
+    "cited_evidence": 0.74,
     "mrr": 0.69,
-    "must_include_recall": 0.66,
+    "must_include_recall": 0.635,
     "faithfulness": 1.00,
     "citation_validity": 1.00,
-    "answered_in_scope": 0.91,
-    "refused_out_of_scope": 0.64,
+    "answered_in_scope": 0.86,
+    "refused_out_of_scope": 0.41,
 }
 WHY = {
     "hit_at_k": lambda r: r.hit_at_k is not None and r.hit_at_k < 1,
+    "cited_evidence": lambda r: r.cited_evidence == 0,
     "mrr": lambda r: r.reciprocal_rank is not None and r.reciprocal_rank < 0.5,
     "must_include_recall": lambda r: bool(r.missing) and not r.abstained,
     "faithfulness": lambda r: bool(r.unsupported),
@@ -32,11 +38,8 @@ WHY = {
 
 def _listing(results, metric: str) -> str:
     bad = [r for r in results if WHY[metric](r)]
-    lines = [f"{len(bad)} items fall short on {metric}:"]
-    for r in bad[:25]:
-        detail = r.missing or r.unsupported[:1] or r.citation_problems[:1] or ""
-        lines.append(f"  {r.id} [{r.kind}] {r.question!r} -> {r.answer[:100]!r} {detail}")
-    return "\n".join(lines)
+    ids = ", ".join(f"{r.id} [{r.kind}]" for r in bad[:40])
+    return f"{len(bad)} test items fall short on {metric}: {ids}"
 
 
 @pytest.mark.parametrize("metric", list(THRESHOLDS))
@@ -47,6 +50,17 @@ def test_metric_meets_threshold(eval_run, metric):
     assert value >= THRESHOLDS[metric], (
         f"{metric} = {value:.3f} < {THRESHOLDS[metric]}\n" + _listing(results, metric)
     )
+
+
+def test_dev_figures_are_reported(eval_runs, record_property, capsys):
+    """Dev is the split to tune on: its figures are printed beside test's, not asserted."""
+    dev, test = eval_runs["dev"][1], eval_runs["test"][1]
+    rows = [f"{metric:<22} dev {dev[metric]:.3f}  test {test[metric]:.3f}" for metric in THRESHOLDS]
+    for name, (_, summary) in eval_runs.items():
+        record_property(f"{name}_summary", summary)
+    with capsys.disabled():
+        print("\n" + "\n".join(rows))
+    assert eval_runs["dev"][1]["items"] > 0
 
 
 def test_report_written(eval_run):

@@ -1,4 +1,4 @@
-"""Validation of the golden evaluation set (evals/golden.jsonl).
+"""Validation of the golden evaluation set (evals/dev.jsonl and evals/test.jsonl).
 
 Stdlib + pytest only; deliberately does not import guide_assistant.
 
@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-GOLDEN = ROOT / "evals" / "golden.jsonl"
+SPLITS = {name: ROOT / "evals" / f"{name}.jsonl" for name in ("dev", "test")}
+MIN_TEST_SHARE = 0.35
 CORPUS = ROOT / "corpus"
 
 KINDS = {"fact", "list", "multi", "followup", "out_of_scope", "numeric"}
@@ -42,7 +43,7 @@ MIN_PER_KIND = {
     "followup": 10,
     "numeric": 8,
 }
-MIN_TOTAL = 100
+MIN_TOTAL = 300
 FORBIDDEN_QUOTE_CHARS = set("*_#[]<>|\t")
 MIN_QUOTE_WORDS, MAX_QUOTE_WORDS = 6, 40
 
@@ -51,15 +52,21 @@ def _collapse(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _load_lines() -> list[tuple[int, str]]:
-    assert GOLDEN.exists(), f"missing {GOLDEN}"
-    with GOLDEN.open(encoding="utf-8") as fh:
-        return [(n, line) for n, line in enumerate(fh, 1) if line.strip()]
+def _load_lines(split: str | None = None) -> list[tuple[str, str]]:
+    """(file:line, text) of every non-empty line of one split, or of both."""
+    lines = []
+    for name, path in SPLITS.items():
+        if split not in (None, name):
+            continue
+        assert path.exists(), f"missing {path}"
+        with path.open(encoding="utf-8") as fh:
+            lines += [(f"{name}:{n}", line) for n, line in enumerate(fh, 1) if line.strip()]
+    return lines
 
 
-def _load_items() -> list[dict]:
+def _load_items(split: str | None = None) -> list[dict]:
     items = []
-    for _n, line in _load_lines():
+    for _n, line in _load_lines(split):
         with contextlib.suppress(json.JSONDecodeError):  # test_every_line_is_valid_json
             items.append(json.loads(line))
     return items
@@ -202,3 +209,14 @@ def test_evidence_quotes_found_in_corpus_editions():
         f"{len(failures)} evidence quote(s) not found verbatim in corpus editions:\n"
         + "\n".join(failures)
     )
+
+
+def test_splits_are_disjoint_and_stratified():
+    dev, test = _load_items("dev"), _load_items("test")
+    shared = {i.get("id") for i in dev} & {i.get("id") for i in test}
+    assert not shared, f"in both splits: {sorted(shared)}"
+    assert len(test) >= MIN_TEST_SHARE * (len(dev) + len(test))
+    for kind in KINDS:
+        in_test = sum(i.get("kind") == kind for i in test)
+        total = in_test + sum(i.get("kind") == kind for i in dev)
+        assert in_test >= 0.3 * total, f"{kind}: {in_test} of {total} in test"

@@ -226,7 +226,7 @@ class Settings(BaseSettings):
     abstain_threshold: float = Field(
         0.25,
         description="Best-sentence relevance (on the `scoring` scale) below which the assistant "
-        "abstains; calibrated on evals/golden.jsonl with benchmarks/calibrate_abstention.py.",
+        "abstains; calibrated on evals/dev.jsonl with benchmarks/calibrate_abstention.py.",
     )
     abstain_unknown_share: float = Field(
         0.20,

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from guide_assistant.answer import support
 from guide_assistant.models import Answer, Passage
-from guide_assistant.text import loose_pattern, normalise
+from guide_assistant.text import loose_pattern, normalise, word_count
 
 
 class Evidence(BaseModel):
@@ -26,7 +26,7 @@ class Evidence(BaseModel):
 
 
 class GoldenItem(BaseModel):
-    """One line of ``evals/golden.jsonl``."""
+    """One line of ``evals/dev.jsonl`` or ``evals/test.jsonl``."""
 
     id: str
     kind: str
@@ -48,6 +48,8 @@ class ItemResult(BaseModel):
     id: str
     kind: str
     persona: str
+    route: str = Field("", description="The route the answer took (abstain when it refused).")
+    origin: str = Field("", description="The id's prefix: which batch of items it came from.")
     question: str
     answer: str
     reference: str
@@ -55,6 +57,10 @@ class ItemResult(BaseModel):
     in_scope: bool
     hit_at_k: float | None = None
     reciprocal_rank: float | None = None
+    cited_evidence: float | None = Field(
+        None, description="1 when a passage the answer cites holds the evidence."
+    )
+    answer_words: int | None = None
     must_include_recall: float | None = None
     missing: list[str] = Field(default_factory=list)
     faithfulness: float | None = None
@@ -136,6 +142,8 @@ def score_item(
         id=item.id,
         kind=item.kind,
         persona=item.persona,
+        route="abstain" if answer.abstained else (answer.route.name if answer.route else ""),
+        origin=item.id.split("-")[0],
         question=item.question,
         answer=answer.answer,
         reference=item.answer,
@@ -151,6 +159,9 @@ def score_item(
         result.hit_at_k, result.reciprocal_rank = retrieval_scores(
             expected, [p.id for p in retrieved]
         )
+        if item.in_scope:
+            cited = {c.passage_id for c in answer.citations}
+            result.cited_evidence = float(bool(expected & cited))
     if item.in_scope:
         said = normalise(answer.answer)
         result.missing = [m for m in item.must_include if normalise(m) not in said]
@@ -158,6 +169,7 @@ def score_item(
             result.must_include_recall = 1 - len(result.missing) / len(item.must_include)
         report = support.check(answer)
         if not answer.abstained:
+            result.answer_words = word_count(support.MARKER.sub("", answer.answer))
             result.faithfulness = report.faithfulness
             result.unsupported = report.unsupported
     result.citation_problems = citation_problems(answer, texts)
@@ -170,6 +182,11 @@ def _mean(values: list[float | None]) -> float | None:
     return round(statistics.fmean(present), 4) if present else None
 
 
+def _median(values: list[int | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return float(statistics.median(present)) if present else None
+
+
 def summarise(results: list[ItemResult]) -> dict[str, float | None]:
     """The headline metrics of a run."""
     in_scope = [r for r in results if r.in_scope]
@@ -178,6 +195,7 @@ def summarise(results: list[ItemResult]) -> dict[str, float | None]:
     return {
         "items": len(results),
         "hit_at_k": _mean([r.hit_at_k for r in results]),
+        "cited_evidence": _mean([r.cited_evidence for r in in_scope]),
         "mrr": _mean([r.reciprocal_rank for r in results]),
         "must_include_recall": _mean([r.must_include_recall for r in in_scope]),
         "faithfulness": _mean([r.faithfulness for r in in_scope]),
@@ -189,7 +207,11 @@ def summarise(results: list[ItemResult]) -> dict[str, float | None]:
         if latencies
         else None,
         "context_words_mean": _mean([float(r.context_words) for r in results]),
+        "answer_words_p50": _median([r.answer_words for r in in_scope]),
     }
+
+
+BREAKDOWNS = ("kind", "persona", "route", "origin")
 
 
 def breakdown(results: list[ItemResult], field: str) -> dict[str, dict]:
@@ -218,11 +240,14 @@ def run(assistant, items: list[GoldenItem], texts: dict[str, str]) -> list[ItemR
     return results
 
 
-def write_json(path: Path, results: list[ItemResult], summary: dict) -> None:
+def write_json(path: Path, runs: dict[str, list[ItemResult]]) -> None:
+    """Per split: the summary, its breakdowns and every item's result."""
     payload = {
-        "summary": summary,
-        "by_kind": breakdown(results, "kind"),
-        "by_persona": breakdown(results, "persona"),
-        "items": [r.model_dump() for r in results],
+        name: {
+            "summary": summarise(results),
+            **{f"by_{field}": breakdown(results, field) for field in BREAKDOWNS},
+            "items": [r.model_dump() for r in results],
+        }
+        for name, results in runs.items()
     }
     path.write_text(json.dumps(payload, indent=1))

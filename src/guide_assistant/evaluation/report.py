@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from guide_assistant.evaluation.metrics import ItemResult, breakdown
+from guide_assistant.evaluation.metrics import BREAKDOWNS, ItemResult, breakdown, summarise
 
 HEADLINE = [
     "hit_at_k",
+    "cited_evidence",
     "mrr",
     "must_include_recall",
     "faithfulness",
@@ -39,30 +40,28 @@ def badness(r: ItemResult) -> float:
     return score
 
 
-def markdown(results: list[ItemResult], summary: dict, baseline: dict, worst: int = 15) -> str:
-    lines = [
-        "# Evaluation report",
-        "",
-        "![metrics against baseline](latest.png)",
-        "",
-        "| metric | this run | baseline | change |",
-        "|---|---|---|---|",
-    ]
-    for key, value in summary.items():
-        base = baseline.get(key)
-        delta = (value - base) if isinstance(value, float) and isinstance(base, float) else None
-        lines.append(
-            f"| {key} | {_fmt(value)} | {_fmt(base)} | "
-            f"{'–' if delta is None else f'{delta:+.3f}'} |"
-        )
-    lines += ["", "## By kind", "", *_table(breakdown(results, "kind"), HEADLINE)]
-    lines += ["", "## By persona", "", *_table(breakdown(results, "persona"), HEADLINE)]
-    lines += ["", f"## Worst {worst} items", ""]
+def _summary_table(runs: dict[str, list[ItemResult]], baseline: dict) -> list[str]:
+    """Each split's headline figures beside its baseline."""
+    names = list(runs)
+    summaries = {name: summarise(results) for name, results in runs.items()}
+    head = " | ".join(f"{n} | {n} baseline" for n in names)
+    lines = [f"| metric | {head} |", "|---" * (1 + 2 * len(names)) + "|"]
+    for key in summaries[names[0]]:
+        cells = []
+        for name in names:
+            value, base = summaries[name].get(key), baseline.get(name, {}).get(key)
+            cells += [_fmt(value), _fmt(base)]
+        lines.append(f"| {key} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _worst(results: list[ItemResult], worst: int) -> list[str]:
+    lines: list[str] = []
     for r in sorted(results, key=badness, reverse=True)[:worst]:
         if badness(r) == 0:
             break
         lines += [
-            f"### {r.id} ({r.kind}, {r.persona})",
+            f"### {r.id} ({r.kind}, {r.persona}, {r.route})",
             "",
             f"**Question:** {r.question}",
             "",
@@ -77,6 +76,23 @@ def markdown(results: list[ItemResult], summary: dict, baseline: dict, worst: in
             f"unsupported={len(r.unsupported)}; citation problems={r.citation_problems}",
             "",
         ]
+    return lines
+
+
+def markdown(runs: dict[str, list[ItemResult]], baseline: dict, worst: int = 15) -> str:
+    """The report: both splits against their baselines, breakdowns, and the worst dev items
+    (test items are not listed one by one: nobody should tune on them)."""
+    lines = ["# Evaluation report", "", "![metrics against baseline](latest.png)", ""]
+    lines += _summary_table(runs, baseline)
+    for name, results in runs.items():
+        for field in BREAKDOWNS:
+            lines += [
+                "",
+                f"## {name}: by {field}",
+                "",
+                *_table(breakdown(results, field), HEADLINE),
+            ]
+    lines += ["", f"## Worst {worst} dev items", "", *_worst(runs.get("dev", []), worst)]
     return "\n".join(lines) + "\n"
 
 
@@ -85,7 +101,7 @@ def _cell(text: str) -> str:
 
 
 def chart(path: Path, summary: dict, baseline: dict) -> None:
-    """Bar chart of the headline metrics, this run next to the committed baseline."""
+    """Bar chart of the headline metrics of one split, this run next to its baseline."""
     import matplotlib
 
     matplotlib.use("Agg")  # no display here, and no font or backend downloads
