@@ -60,7 +60,8 @@ def test_dev_figures_are_reported(eval_runs, record_property, capsys):
         record_property(f"{name}_summary", summary)
     with capsys.disabled():
         print("\n" + "\n".join(rows))
-    assert eval_runs["dev"][1]["items"] > 0
+    assert dev["items"] > 0
+    assert all(dev[metric] is not None for metric in THRESHOLDS)
 
 
 def test_report_written(eval_run):

@@ -40,7 +40,9 @@ def labelled() -> list[dict]:
 def scores(register, items: list[dict]) -> dict[str, float]:
     """Precision, recall and F1 pooled over ``items``, and the worst no-match row count."""
     settings = Settings()
-    search = RegisterSearch(register, settings, obligations.glossary(settings))
+    search = RegisterSearch(
+        register, settings, obligations.glossary(obligations.editions(settings))
+    )
     hits = missed = spurious = 0
     no_match = 0
     for item in items:

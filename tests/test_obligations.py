@@ -29,6 +29,11 @@ def register(settings) -> list[obligations.Obligation]:
     return obligations.load_register(settings)
 
 
+@pytest.fixture
+def glossary(settings) -> dict[str, str]:
+    return obligations.glossary(obligations.editions(settings))
+
+
 def find(register, words: str) -> obligations.Obligation:
     hits = [e for e in register if words in e.text]
     assert hits, f"not in the register: {words!r}"
@@ -98,13 +103,13 @@ def test_filters(register):
     assert obligations.filter_entries(register, actor="nobody") == []
 
 
-def test_search_ranks_amhp_supervision(settings, register):
+def test_search_ranks_amhp_supervision(settings, register, glossary):
     hits = RegisterSearch(register, settings).search(
         "What must we have in place for AMHP supervision?"
     )
     assert 0 < len(hits) <= 8
     assert all("AMHP" in e.topics or "supervision" in e.topics for e in hits[:3])
-    assert register_search.search(register, "the and of", settings) == []
+    assert register_search.search(register, "the and of", settings, glossary) == []
 
 
 @pytest.mark.parametrize(
@@ -118,24 +123,24 @@ def test_search_ranks_amhp_supervision(settings, register):
         ("principal social worker", "principal social worker (PSW)"),
     ],
 )
-def test_search_ranks_the_obvious_row_first(settings, register, query, best):
-    hits = register_search.search(register, query, settings)
+def test_search_ranks_the_obvious_row_first(settings, register, query, best, glossary):
+    hits = register_search.search(register, query, settings, glossary)
     assert hits, query
     assert best in hits[0].text
     assert len(hits) < 10  # a search, not a re-ordering of the whole register
 
 
 @pytest.mark.parametrize("query", ["parking permits", "annual leave entitlement", "salary bands"])
-def test_search_finds_nothing_for_words_the_register_lacks(settings, register, query):
-    assert register_search.search(register, query, settings) == []
+def test_search_finds_nothing_for_words_the_register_lacks(settings, register, query, glossary):
+    assert register_search.search(register, query, settings, glossary) == []
 
 
-def test_search_of_a_subset_returns_only_that_subset(settings, register):
+def test_search_of_a_subset_returns_only_that_subset(settings, register, glossary):
     subset = obligations.filter_entries(register, source="tcsw-2014-role")
-    hits = register_search.search(subset, "AMHP supervision", settings)
+    hits = register_search.search(subset, "AMHP supervision", settings, glossary)
     assert hits
     assert all(e.source_id == "tcsw-2014-role" for e in hits)
-    assert register_search.search([], "AMHP supervision", settings) == []
+    assert register_search.search([], "AMHP supervision", settings, glossary) == []
 
 
 def test_search_cut_off_comes_from_settings(settings, register):
@@ -262,14 +267,13 @@ def test_obligations_tab_builds(settings):
     assert demo.fns  # events were wired
 
 
-def test_short_forms_are_read_from_the_documents(settings, register):
+def test_short_forms_are_read_from_the_documents(settings, register, glossary):
     from guide_assistant.text import abbreviations
 
     made_up = "The Widget Safety Board (WSB) meets. Local Authorities (LAs) act. See (NHS) here."
     assert abbreviations(made_up) == {"wsb": "widget safety board", "la": "local authorities"}
-    glossary = obligations.glossary(settings)
     assert glossary["asye"] == "assessed and supported year in employment"
-    short = register_search.search(register, "ASYE", settings)
-    spelled = register_search.search(register, "assessed and supported year", settings)
+    short = register_search.search(register, "ASYE", settings, glossary)
+    spelled = register_search.search(register, "assessed and supported year", settings, glossary)
     assert short
     assert short[0].id in {e.id for e in spelled}

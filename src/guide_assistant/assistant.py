@@ -32,7 +32,7 @@ class Assistant:
             loaded,
             settings,
             corpus.load_resources(settings.corpus_dir),
-            RegisterSearch(register.load_register(settings), settings, register.glossary(settings)),
+            _register_search(settings),
         )
         self.abstention = Abstention(
             settings, self.composer.selector.stems, [" ".join(p.section) for p in loaded.passages]
@@ -79,3 +79,9 @@ class Assistant:
             "total": round((done - began) * 1000, 2),
         }
         return answer
+
+
+def _register_search(settings: Settings) -> RegisterSearch:
+    """The register's search, knowing the short forms the editions define."""
+    editions = register.editions(settings)
+    return RegisterSearch(register.extract_all(editions), settings, register.glossary(editions))

@@ -258,7 +258,7 @@ class Settings(BaseSettings):
     auth_password: str | None = Field(None, description="Password that goes with auth_username.")
     concurrency_limit: int = Field(2, description="Answers computed at once by the chat queue.")
     register_search: RegisterSearchTuning = Field(
-        default_factory=lambda: RegisterSearchTuning(),
+        default_factory=RegisterSearchTuning,
         description="Search of the obligations register (CLI, Obligations tab, duty answers).",
     )
     follow_up_words: int = Field(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -24,7 +24,7 @@ KNOWN_ERRORS = (IndexError_, ChromaUnavailable, FileNotFoundError, IndexBusy)
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.split("\n")[0])
 
 
-def _fail(message: str, code: int) -> None:
+def _fail(message: str, code: int) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
 
@@ -202,7 +202,8 @@ def obligations(
         register.load_register(settings), actor, topic, source, modality
     )
     if search:  # only the matching rows, best first
-        entries = register_search.search(entries, search, settings)
+        glossary = register.glossary(register.editions(settings))
+        entries = register_search.search(entries, search, settings, glossary)
     typer.echo(register.render(entries, cast("register.Format", fmt)), nl=fmt == "table")
 
 

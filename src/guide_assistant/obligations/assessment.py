@@ -97,15 +97,18 @@ class AssessmentStore:
 
     def all(self) -> dict[str, Mark]:
         """Every mark, by obligation id."""
-        with self._db.read() as conn:
-            rows = conn.execute(
-                "SELECT obligation_id, status, owner, note, updated_at FROM assessment"
-            ).fetchall()
-        return {r[0]: Mark(**dict(zip(Mark.model_fields, r, strict=True))) for r in rows}
+        return {m.obligation_id: m for m in self._select("")}
 
     def get(self, obligation_id: str) -> Mark | None:
         """The mark for ``obligation_id``, or None if it is not assessed yet."""
-        return self.all().get(obligation_id)
+        found = self._select(" WHERE obligation_id = ?", obligation_id)
+        return found[0] if found else None
+
+    def _select(self, where: str, *args: str) -> list[Mark]:
+        columns = ", ".join(Mark.model_fields)  # the table's columns, in the model's order
+        with self._db.read() as conn:
+            rows = conn.execute(f"SELECT {columns} FROM assessment{where}", args).fetchall()
+        return [Mark(**dict(zip(Mark.model_fields, r, strict=True))) for r in rows]
 
 
 def counts(entries: list[Obligation], marks: dict[str, Mark]) -> dict[str, Counter]:

@@ -196,28 +196,31 @@ def editions(settings: Settings) -> list[corpus.LoadedDocument]:
     return [corpus.load_edition(settings.corpus_dir / d["file"]) for d in manifest["documents"]]
 
 
+def extract_all(docs: list[corpus.LoadedDocument]) -> list[Obligation]:
+    """Every obligation of ``docs``, in reading order (about 0.1 s for the corpus)."""
+    return [e for doc in docs for e in extract(doc)]
+
+
 def load_register(settings: Settings) -> list[Obligation]:
-    """Every obligation of the corpus editions (about 0.1 s: callers load it once and keep it)."""
-    return [e for doc in editions(settings) for e in extract(doc)]
+    """Every obligation of the corpus editions (callers load it once and keep it)."""
+    return extract_all(editions(settings))
 
 
-def glossary(settings: Settings) -> dict[str, str]:
-    """The short forms the editions define ('amhp' → 'approved mental health professional')."""
+def glossary(docs: list[corpus.LoadedDocument]) -> dict[str, str]:
+    """The short forms the documents define ('amhp' → 'approved mental health professional');
+    the first definition of a short form wins."""
     found: dict[str, str] = {}
-    for doc in editions(settings):
+    for doc in docs:
         found = abbreviations(doc.text) | found
     return found
 
 
-def passage_context(settings: Settings, entry: Obligation) -> str:
-    """The paragraph or list (blank-line delimited block) around an entry, verbatim."""
-    for doc in editions(settings):
-        if doc.meta.source_id == entry.source_id:
-            text = doc.text
-            start = text.rfind("\n\n", 0, entry.start)
-            end = text.find("\n\n", entry.end)
-            return text[start + 2 if start >= 0 else 0 : end if end >= 0 else len(text)]
-    return entry.text
+def passage_context(text: str, entry: Obligation) -> str:
+    """The paragraph or list (blank-line delimited block) around an entry, verbatim, from
+    ``text``, the entry's edition."""
+    start = text.rfind("\n\n", 0, entry.start)
+    end = text.find("\n\n", entry.end)
+    return text[start + 2 if start >= 0 else 0 : end if end >= 0 else len(text)]
 
 
 def filter_entries(

@@ -17,7 +17,8 @@ from collections.abc import Iterable
 import bm25s
 import numpy as np
 
-from guide_assistant.obligations.register import Obligation, glossary
+from guide_assistant.models import SECTION_SEP
+from guide_assistant.obligations.register import Obligation
 from guide_assistant.settings import Settings
 from guide_assistant.text import STOPWORDS, content_stems, words
 
@@ -53,12 +54,11 @@ def stems(text: str, known: Phrases | None = None) -> list[str]:
     return out
 
 
-FIELDS = 3  # topic tags, last section heading, lead-in + text (one BM25 index each)
-
-
 def fields(entry: Obligation) -> tuple[str, str, str]:
-    """The texts a row is found by: topic tags, last section heading, lead-in and text."""
-    return " ".join(entry.topics), entry.section.split(" › ")[-1], f"{entry.lead_in} {entry.text}"
+    """The texts a row is found by (one BM25 index each): topic tags, last section heading,
+    lead-in and text."""
+    heading = entry.section.split(SECTION_SEP)[-1]
+    return " ".join(entry.topics), heading, f"{entry.lead_in} {entry.text}"
 
 
 def _index(documents: list[list[str]]) -> bm25s.BM25 | None:
@@ -81,7 +81,9 @@ class RegisterSearch:
         self.settings = settings
         self.phrases = phrases(glossary or {})
         tokens = [[stems(text, self.phrases) for text in fields(e)] for e in entries]
-        self.indices = [_index([row[f] for row in tokens]) for f in range(FIELDS)]
+        # One index per field, as many as there are field weights (an empty field: None).
+        fields_count = len(settings.register_search.field_weights)
+        self.indices = [_index([row[f] for row in tokens]) for f in range(fields_count)]
         df = Counter(t for row in tokens for t in set().union(*row))
         common = self.settings.register_search.common_share * len(entries)
         self.common = frozenset(t for t, n in df.items() if n > common)
@@ -140,9 +142,15 @@ class RegisterSearch:
 
 
 def search(
-    entries: Iterable[Obligation], query: str, settings: Settings, limit: int | None = None
+    entries: Iterable[Obligation],
+    query: str,
+    settings: Settings,
+    glossary: dict[str, str],
+    limit: int | None = None,
 ) -> list[Obligation]:
-    """One-off search of some entries (the CLI and the web tab search a filtered subset)."""
+    """One-off search of some entries (the CLI and the web tab search a filtered subset);
+    ``glossary`` is ``register.glossary``, read once by the caller."""
     rows = list(entries)
-    found = RegisterSearch(rows, settings, glossary(settings))
-    return found.search(query, len(rows) if limit is None else limit)
+    return RegisterSearch(rows, settings, glossary).search(
+        query, len(rows) if limit is None else limit
+    )

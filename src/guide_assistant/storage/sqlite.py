@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import BaseModel
-
 # How long a connection waits for another writer's lock before "database is locked".
 BUSY_TIMEOUT_S = 10.0
 
@@ -42,14 +40,6 @@ class Migration:
     version: int
     description: str
     statements: tuple[str, ...]
-
-
-class AppliedMigration(BaseModel):
-    """One row of ``schema_version``: a migration this file has had."""
-
-    version: int
-    description: str
-    applied_at: datetime
 
 
 class SchemaTooNewError(RuntimeError):
@@ -119,24 +109,6 @@ class SQLiteFile:
         """A fresh connection in a read transaction (one consistent snapshot), closed after."""
         with closing(self.connect()) as conn, _transaction(conn, "BEGIN"):
             yield conn
-
-    def version(self) -> int:
-        """The file's current schema version (0 for a file without ``schema_version``)."""
-        with self.read() as conn:
-            return _current_version(conn)
-
-    def history(self) -> list[AppliedMigration]:
-        """Every migration the file has had, oldest first."""
-        with self.read() as conn:
-            if not _has_version_table(conn):
-                return []
-            rows = conn.execute(
-                "SELECT version, description, applied_at FROM schema_version ORDER BY version"
-            ).fetchall()
-        return [
-            AppliedMigration(version=v, description=d, applied_at=datetime.fromisoformat(a))
-            for v, d, a in rows
-        ]
 
     def _migrate(self) -> list[int]:
         """Refuse a newer file, switch to WAL, then apply each missing step in its own

@@ -60,10 +60,11 @@ def _csv(folder: Path, entries: list[obligations.Obligation]) -> str:
     return str(path)
 
 
-def _passage(settings: Settings, entry: obligations.Obligation) -> str:
-    """The obligation with its lead-in and section, then its surrounding paragraph."""
+def _passage(text: str, entry: obligations.Obligation) -> str:
+    """The obligation with its lead-in and section, then its surrounding paragraph of
+    ``text`` (its edition)."""
     lead = f"*{entry.lead_in}*\n\n" if entry.lead_in else ""
-    context = obligations.passage_context(settings, entry)
+    context = obligations.passage_context(text, entry)
     quoted = "\n".join(f"> {line}" for line in context.splitlines())
     return (
         f"**{entry.section}** ({entry.source_id}; {entry.modality}; {entry.actor})\n\n"
@@ -77,7 +78,10 @@ class RegisterView:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.register = obligations.load_register(settings)
+        editions = obligations.editions(settings)  # read once: every search and click uses them
+        self.texts = {d.meta.source_id: d.text for d in editions}
+        self.glossary = obligations.glossary(editions)
+        self.register = obligations.extract_all(editions)
         self.store = assessment.AssessmentStore.for_settings(settings)
         self.by_id = {e.id: e for e in self.register}
         # Gradio serves files from the temp dir; the register is public text, so a shared
@@ -100,7 +104,7 @@ class RegisterView:
             self.register, _value(actor_v), _value(topic_v), _value(source_v), _value(modality_v)
         )
         if text_v and text_v.strip():
-            entries = search(entries, text_v, self.settings)  # only the matching rows
+            entries = search(entries, text_v, self.settings, self.glossary)  # matching rows only
         out = _csv(Path(tempfile.mkdtemp(dir=self.tmp)), entries)
         return (
             _rows(entries, self.store.all()),
@@ -118,7 +122,7 @@ class RegisterView:
         mark = self.store.get(entry.id)
         return (
             entry.id,
-            _passage(self.settings, entry),
+            _passage(self.texts[entry.source_id], entry),
             mark.status if mark else None,
             mark.owner if mark else "",
             mark.note if mark else "",
