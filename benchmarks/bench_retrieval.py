@@ -26,7 +26,6 @@ def main() -> None:
     from llama_index.core import Document, VectorStoreIndex
     from llama_index.core.node_parser import SentenceSplitter
 
-    from guide_assistant.answer import questions
     from guide_assistant.assistant import Assistant
     from guide_assistant.evaluation import metrics as evaluation
     from guide_assistant.index import build as indexing
@@ -70,9 +69,9 @@ def main() -> None:
     scores: dict[str, list[tuple[float, float, int]]] = {"default": [], "ours": []}
     for item in items:
         history = [ChatMessage(role="user", content=h) for h in item.history]
-        query = questions.standalone_query(item.question, history)
-        vector = assistant.embedder.embed_query(query)
-        ours = [h.passage for h in assistant.retriever.retrieve(query, vector)]
+        asked = assistant.understanding.understand(item.question, history)
+        query = asked.query
+        ours = [h.passage for h in assistant.retriever.search(asked).hits]
         default = [default_passages[n.node.node_id] for n in default_retriever.retrieve(query)]
         for name, got, pool in (
             ("ours", ours, assistant.index.passages),

@@ -25,7 +25,7 @@ def main() -> None:
     parser.add_argument("--min-answered", type=float, default=0.85)
     args = parser.parse_args()
     offline_environment()
-    from guide_assistant.answer import questions, routing
+    from guide_assistant.answer import routing
     from guide_assistant.answer.abstention import Abstention
     from guide_assistant.assistant import Assistant
     from guide_assistant.evaluation import metrics as evaluation
@@ -36,7 +36,7 @@ def main() -> None:
     features = []  # (out of scope?, Signals)
     for item in evaluation.load_golden(ROOT / "evals" / "dev.jsonl"):
         history = [{"role": "user", "content": h} for h in item.history]
-        asked = questions.understand(item.question, history, settings)
+        asked = assistant.understanding.understand(item.question, history)
         found = assistant.retriever.search(asked)
         draft = assistant.composer.draft(asked, routing.route(asked), found)
         decision = assistant.abstention.decide(asked, draft.relevance, draft.rows)

@@ -6,10 +6,12 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from guide_assistant.answer import questions, routing
+from guide_assistant.answer import routing
 from guide_assistant.answer.abstention import Abstention
 from guide_assistant.answer.extractive import Composer
+from guide_assistant.answer.questions import Understanding
 from guide_assistant.answer.retrieval import HybridRetriever
+from guide_assistant.answer.spelling import model_words
 from guide_assistant.index import build as indexing
 from guide_assistant.index import store
 from guide_assistant.index.embedding import Embedder
@@ -27,6 +29,9 @@ class Assistant:
         self.settings = settings
         self.index = loaded
         self.embedder = embedder
+        self.understanding = Understanding(
+            settings, loaded.lexicon, model_words(embedder.tokenizer.get_vocab())
+        )
         self.retriever = HybridRetriever(loaded, settings, embedder)
         self.composer = Composer(
             loaded,
@@ -35,7 +40,10 @@ class Assistant:
             _register_search(settings),
         )
         self.abstention = Abstention(
-            settings, self.composer.selector.stems, [" ".join(p.section) for p in loaded.passages]
+            settings,
+            self.composer.selector.stems,
+            [" ".join(p.section) for p in loaded.passages],
+            [s.text for s in loaded.sentences],
         )
 
     @classmethod
@@ -65,7 +73,7 @@ class Assistant:
     ) -> Answer:
         """Answer ``question`` in the context of ``history``; raises ``QuestionError``."""
         began = time.perf_counter()
-        asked = questions.understand(question, history, self.settings)
+        asked = self.understanding.understand(question, history)
         route = routing.route(asked)
         found = self.retriever.search(asked, sources)
         composing = time.perf_counter()

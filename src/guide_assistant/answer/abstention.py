@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from guide_assistant.answer import answer_types
+from guide_assistant.answer.answer_types import AnswerType, Wanted
 from guide_assistant.answer.questions import Question
 from guide_assistant.settings import Settings
 from guide_assistant.text import content_stems
@@ -34,14 +36,22 @@ class Decision:
     abstain: bool
     reason: str | None
     signals: Signals
+    missing: AnswerType | None = None  # the kind of answer asked for that the sources lack
 
 
 class Abstention:
     """Holds the corpus vocabulary; turns a question and its draft answer into a decision."""
 
-    def __init__(self, settings: Settings, sentence_stems: list[set[str]], extra: list[str]):
+    def __init__(
+        self,
+        settings: Settings,
+        sentence_stems: list[set[str]],
+        extra: list[str],
+        sentence_texts: list[str] | None = None,
+    ):
         self.settings = settings
         self.stems = sentence_stems
+        self.texts = sentence_texts or []
         self.vocabulary = set().union(*sentence_stems, *(content_stems(t) for t in extra))
         self.frequency = Counter(w for stems in sentence_stems for w in stems)
         self.common = settings.abstain_common_share * len(sentence_stems)
@@ -76,6 +86,18 @@ class Abstention:
 
     def decide(self, question: Question, relevance: float, rows: list[int]) -> Decision:
         """The abstain stage: signals of the question and its draft, then the decision."""
-        signals = self.signals(question.text, question.query, relevance, rows)
+        signals = self.signals(question.said, question.query, relevance, rows)
         reason = self.reason(signals) if rows else "no sentence of the sources to quote"
-        return Decision(abstain=reason is not None, reason=reason, signals=signals)
+        missing = None
+        if reason is None and not self.gives(question.wanted, rows):
+            missing = question.wanted.type
+            unit = f" ({' '.join(question.wanted.unit)})" if question.wanted.unit else ""
+            reason = f"it asks for {missing.value}{unit} and no sentence chosen gives one"
+        return Decision(abstain=reason is not None, reason=reason, signals=signals, missing=missing)
+
+    def gives(self, want: Wanted, rows: list[int]) -> bool:
+        """Whether the chosen sentences hold the kind of answer asked for ('how many weeks':
+        a number of weeks); questions of other kinds always pass."""
+        if not want.checkable or not self.texts:
+            return True
+        return any(answer_types.holds(want, self.texts[r]) for r in rows)

@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from guide_assistant.answer.abstention import Decision
+from guide_assistant.answer.answer_types import AnswerType
 from guide_assistant.answer.questions import Question
 from guide_assistant.answer.retrieval import Hit, Retrieved
 from guide_assistant.answer.routing import asks_for_list
@@ -20,6 +21,18 @@ from guide_assistant.settings import Settings
 
 ABSTAIN_TEXT = (
     "The guidance doesn't cover this question, so I can't answer it from the sources. "
+    "The closest passages are listed below as related reading; they may not answer it."
+)
+# When the question asks for a kind of thing none of the sources' sentences gives.
+NOT_GIVEN = {
+    AnswerType.AMOUNT: "a figure",
+    AnswerType.MONEY: "an amount of money",
+    AnswerType.DURATION: "a duration or frequency",
+    AnswerType.DATE: "a date",
+    AnswerType.YEAR: "a year",
+}
+NOT_GIVEN_TEXT = (
+    "The guidance doesn't give {what} for this, so I can't answer it from the sources. "
     "The closest passages are listed below as related reading; they may not answer it."
 )
 FOOTNOTE = re.compile(r"\[\^\d+\]")
@@ -64,6 +77,7 @@ class Composer:
         if found.focus is not None:
             plain = self.selector.candidates(question.query, found.vector, found.hits)
             relevance = max(relevance, plain[0].score)
+        ranked = self.selector.fitting(ranked, question.wanted)
         rows, taken = self._rows(question, route, found, ranked)
         return Draft(rows, taken, relevance)
 
@@ -82,7 +96,7 @@ class Composer:
             )
         lead_in = ranked[0].sentence.text.rstrip().endswith(":")
         if route.name == "list" or lead_in:
-            listed = self.selector.best_list(question.text, ranked)
+            listed = self.selector.best_list(question.ask, ranked)
             if listed:
                 why = route.reason if route.name == "list" else "the best sentence opens a list"
                 return listed, Route(name="list", reason=why)
@@ -118,13 +132,16 @@ class Composer:
             )
         ]
 
-    def abstention(self, question: Question, hits: list[Hit], reason: str) -> Answer:
+    def abstention(
+        self, question: Question, hits: list[Hit], reason: str, missing: AnswerType | None = None
+    ) -> Answer:
         """The refusal, with the closest passages offered as related reading."""
         shown = hits[: self.settings.related_shown]
         related = [self.citation(i + 1, h.passage, h.score, []) for i, h in enumerate(shown)]
+        text = NOT_GIVEN_TEXT.format(what=NOT_GIVEN[missing]) if missing else ABSTAIN_TEXT
         return Answer(
             question=question.text,
-            answer=ABSTAIN_TEXT,
+            answer=text,
             abstained=True,
             abstain_reason=reason,
             related=related,
@@ -136,7 +153,8 @@ class Composer:
     ) -> Answer:
         """The extractive answer a draft makes, or an abstention when it should not be given."""
         if decision.abstain or not draft.rows:
-            answer = self.abstention(question, found.hits, decision.reason or "nothing to quote")
+            reason = decision.reason or "nothing to quote"
+            answer = self.abstention(question, found.hits, reason, decision.missing)
         else:
             answer = self._quote(question, found.hits, draft)
         answer.route = draft.route

@@ -1,4 +1,6 @@
-"""The question stage: check what was typed, and make a follow-up searchable on its own."""
+"""The question stage: check what was typed, tell the ask from its preamble, normalise its
+spelling and short forms towards the sources, see what kind of answer it wants, and make a
+follow-up searchable on its own."""
 
 from __future__ import annotations
 
@@ -7,6 +9,9 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
+from guide_assistant.answer.answer_types import Wanted, wanted
+from guide_assistant.answer.spelling import Speller
+from guide_assistant.ingest.lexicon import Lexicon
 from guide_assistant.models import ChatMessage, QuestionError
 from guide_assistant.settings import Settings
 from guide_assistant.text import content_stems
@@ -17,17 +22,33 @@ FOLLOW_UP = re.compile(
     r"he|she|his|her|their)\b",
     re.IGNORECASE,
 )
+# Where a preamble ends: a sentence end, or a dash or colon between clauses.
+SEGMENT_END = re.compile(r"(?<=[.?!])\s+|\s+[-–—]+\s+|:\s+")
+# An English question opens with a question word or an auxiliary verb.
+INTERROGATIVE = re.compile(
+    r"^\W*(who|whom|whose|what|what's|whats|wat|when|where|which|why|how|do|does|did|is|are|"
+    r"was|were|can|could|should|shall|must|will|would|may|might|has|have|any|anything)\b",
+    re.IGNORECASE,
+)
 
 
 class Question(BaseModel):
-    """A question ready for the pipeline: the cleaned text and the query to search with."""
+    """A question ready for the pipeline: what was typed, the ask in the sources' spelling,
+    and the texts to search with."""
 
-    text: str = Field(description="What was asked, cleaned (the answer picks sentences for it).")
-    query: str = Field(description="What is searched: the text, or a follow-up with its context.")
+    text: str = Field(description="What was asked, cleaned: shown back to the user.")
+    ask: str = Field(description="The question itself, without any preamble, spelling mended.")
+    preamble: str = Field("", description="What came before the ask ('HR here -'), mended.")
+    query: str = Field(description="What is embedded: the mended text, with a follow-up's context.")
+    keywords: str = Field(description="What BM25 searches: the query with short forms spelled out.")
+    wanted: Wanted = Field(default_factory=Wanted, description="The kind of answer it asks for.")
+    corrections: dict[str, str] = Field(default_factory=dict, description="typed → searched")
+    follow_up: bool = Field(False, description="Searched together with the turns before it.")
 
     @property
-    def follow_up(self) -> bool:
-        return self.query != self.text
+    def said(self) -> str:
+        """This turn, mended, preamble included (a follow-up without its context)."""
+        return f"{self.preamble} {self.ask}".strip()
 
 
 def validate_question(question: object, max_chars: int) -> str:
@@ -47,6 +68,18 @@ def validate_question(question: object, max_chars: int) -> str:
     return text
 
 
+def split_ask(text: str) -> tuple[str, str]:
+    """(preamble, ask): the ask runs from the first clause that is a question to the end."""
+    cuts = [0, *(m.end() for m in SEGMENT_END.finditer(text))]
+    for start in cuts:
+        clause = text[start:]
+        end = SEGMENT_END.search(clause)
+        head = clause[: end.start()] if end else clause
+        if INTERROGATIVE.match(head) or head.rstrip().endswith("?"):
+            return text[:start].strip(), clause.strip()
+    return "", text
+
+
 def _leans_on_context(question: str, short: int) -> bool:
     return bool(FOLLOW_UP.search(question)) or len(content_stems(question)) <= short
 
@@ -63,10 +96,49 @@ def standalone_query(question: str, history: Sequence[ChatMessage], short: int =
     return " ".join([*context, question])
 
 
-def understand(
-    question: object, history: Sequence[ChatMessage | dict[str, str]] | None, settings: Settings
-) -> Question:
-    """The question stage: validate, then condense a follow-up with its history."""
-    text = validate_question(question, settings.max_question_chars)
-    turns = [m if isinstance(m, ChatMessage) else ChatMessage(**m) for m in history or []]
-    return Question(text=text, query=standalone_query(text, turns, settings.follow_up_words))
+def spelled_out(text: str, glossary: dict[str, str]) -> str:
+    """``text`` followed by the long forms of the short forms it uses."""
+    found = [
+        glossary[w] for w in dict.fromkeys(re.findall(r"[a-z]+", text.lower())) if w in glossary
+    ]
+    singular = [
+        glossary[w[:-1]]
+        for w in re.findall(r"[a-z]+s\b", text.lower())
+        if w not in glossary and w[:-1] in glossary
+    ]
+    return " ".join([text, *dict.fromkeys(found + singular)])
+
+
+class Understanding:
+    """The question stage, knowing the sources' lexicon."""
+
+    def __init__(self, settings: Settings, lexicon: Lexicon, known: set[str]) -> None:
+        self.settings = settings
+        self.glossary = lexicon.glossary
+        # BM25 gets a short form's long form only where the sources mostly write it out:
+        # adding 'mental health social workers' for every 'MHSW' only dilutes the query.
+        self.expand = {s: long for s, long in lexicon.glossary.items() if lexicon.prefers_long(s)}
+        self.speller = Speller(lexicon, known, settings.spelling)
+
+    def understand(
+        self, question: object, history: Sequence[ChatMessage | dict[str, str]] | None = None
+    ) -> Question:
+        """Validate, split off the preamble, mend spelling, then condense a follow-up."""
+        text = validate_question(question, self.settings.max_question_chars)
+        turns = [m if isinstance(m, ChatMessage) else ChatMessage(**m) for m in history or []]
+        mended = self.speller.correct(text)
+        preamble, ask = split_ask(mended.text)
+        earlier = [
+            ChatMessage(role=m.role, content=self.speller.correct(m.content).text) for m in turns
+        ]
+        query = standalone_query(mended.text, earlier, self.settings.follow_up_words)
+        return Question(
+            text=text,
+            ask=ask,
+            preamble=preamble,
+            query=query,
+            keywords=spelled_out(query, self.expand),
+            wanted=wanted(ask, self.glossary),
+            corrections=mended.changes,
+            follow_up=query != mended.text,
+        )

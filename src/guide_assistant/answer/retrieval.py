@@ -68,10 +68,10 @@ class HybridRetriever:
         t0 = time.perf_counter()
         vector = self.embedder.embed_query(question.query)
         t1 = time.perf_counter()
-        hits = self.retrieve(question.query, vector, sources or None)
+        hits = self.retrieve(question.query, vector, sources or None, keywords=question.keywords)
         focus = None
         if question.follow_up:  # search with the context, pick sentences for the ask
-            focus = vector + self.embedder.embed_query(question.text)
+            focus = vector + self.embedder.embed_query(question.said)
             focus /= float(np.linalg.norm(focus)) or 1.0
         t2 = time.perf_counter()
         timings = {"embed": (t1 - t0) * 1000, "retrieve": (t2 - t1) * 1000}
@@ -119,13 +119,15 @@ class HybridRetriever:
         query_vector: np.ndarray,
         sources: list[str] | None = None,
         top_k: int | None = None,
+        keywords: str | None = None,
     ) -> list[Hit]:
-        """The ``top_k`` passages for ``query`` by reciprocal rank fusion of both retrievers."""
+        """The ``top_k`` passages for ``query`` by reciprocal rank fusion of both retrievers;
+        BM25 searches ``keywords`` (the query with short forms spelled out) when given."""
         s = self.settings
         index = self.index
         dense = self.dense(index.store, query_vector, s.dense_top_k, sources)
         by_sentence = self.dense(index.sentence_store, query_vector, s.sentence_top_k, sources)
-        sparse = self.sparse(query, s.sparse_top_k, sources)
+        sparse = self.sparse(keywords or query, s.sparse_top_k, sources)
         scores: dict[str, float] = {}
         for ranking in (dense, by_sentence[: s.dense_top_k], sparse):
             for rank, pid in enumerate(ranking, start=1):

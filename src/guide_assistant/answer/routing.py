@@ -29,13 +29,13 @@ LIST_CUE = re.compile(
 
 def route(question: Question) -> Route:
     """The answer kind the question's own words ask for (not the follow-up context)."""
-    if cue := OBLIGATION_CUE.search(question.text):
+    if cue := OBLIGATION_CUE.search(question.ask):
         return Route(name="register", reason=f"asks about duties ('{cue.group(0)}')")
-    if cue := LIST_CUE.search(question.text):
+    if cue := LIST_CUE.search(question.ask):
         return Route(name="list", reason=f"asks for a list ('{cue.group(0)}')")
     return Route(name="prose", reason="no list or duty cue: the best few sentences")
 
 
 def asks_for_list(question: Question) -> bool:
     """True when the question names a list, whatever its first route."""
-    return bool(LIST_CUE.search(question.text))
+    return bool(LIST_CUE.search(question.ask))

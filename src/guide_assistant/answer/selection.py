@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from guide_assistant.answer.answer_types import Wanted, holds
 from guide_assistant.answer.retrieval import Hit
 from guide_assistant.index.store import LoadedIndex
 from guide_assistant.models import Sentence
@@ -146,6 +147,16 @@ class Selector:
                 rows.pop()  # as few sources as any answer
                 break
         return rows[: t.max_rows] if len(rows) >= t.min_rows else None
+
+    def fitting(self, ranked: list[Candidate], want: Wanted) -> list[Candidate]:
+        """Sentences that give the kind of answer asked for ('how many weeks': a number of
+        weeks) first, when they score within ``prose.type_window`` of the best."""
+        if not want.checkable:
+            return ranked
+        floor = ranked[0].score - self.settings.prose.type_window
+        fit = [c for c in ranked if c.score >= floor and holds(want, c.sentence.text)]
+        rows = {c.row for c in fit}
+        return fit + [c for c in ranked if c.row not in rows]
 
     def _previous(self, row: int) -> int | None:
         """The sentence before ``row`` in the same passage."""

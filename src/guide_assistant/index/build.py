@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from guide_assistant.index import chroma, store
 from guide_assistant.index.embedding import Embedder
-from guide_assistant.ingest import chunking, corpus, readers
+from guide_assistant.ingest import chunking, corpus, lexicon, readers
 from guide_assistant.settings import Settings
 
 
@@ -150,6 +150,7 @@ def _build(
         "problems": [p.model_dump() for p in problems],
     }
     new_manifest = _manifest(settings, build_id, wanted, embedder, vectors, docs, summary)
+    lexicon.persist(lexicon.mine([d.text for d in docs]), out)
     store.persist(settings, out, chunks, vectors, keys, new_manifest)
     store.write_atomic(settings.index_dir / store.POINTER, build_id)
     _prune(settings, keep={out, previous})

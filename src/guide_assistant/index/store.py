@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from guide_assistant.index import bm25, chroma
+from guide_assistant.ingest import lexicon
+from guide_assistant.ingest.lexicon import Lexicon
 from guide_assistant.models import Passage, Sentence
 from guide_assistant.settings import Settings
 
@@ -141,6 +143,7 @@ class LoadedIndex:
     store: ChromaVectorStore  # passages
     sentence_store: ChromaVectorStore
     bm25: BM25Retriever
+    lexicon: Lexicon  # the sources' words and short forms, for question understanding
 
 
 def check_compatible(manifest: dict[str, Any], settings: Settings) -> None:
@@ -201,4 +204,5 @@ def load(settings: Settings) -> LoadedIndex:
         store=store,
         sentence_store=sentence_store,
         bm25=bm25.load(build_dir / "bm25"),
+        lexicon=lexicon.load(build_dir, [p.text for p in passages]),
     )

@@ -1,0 +1,174 @@
+"""What kind of answer a question wants, and whether a sentence gives that kind of thing.
+
+Only English question forms are read here ("how many", "how long", "what date"), never the
+corpus's words: a figure, a duration or a date is recognised in any document. The abstain
+stage uses it so that "how many weeks is the probation?" is not answered with a sentence that
+has no number of weeks in it.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from guide_assistant.text import STOPWORDS, content_stems, words
+
+
+class AnswerType(StrEnum):
+    AMOUNT = "amount"  # a number or quantity: "how many social workers…"
+    MONEY = "money"  # a sum of money: "how much does it cost…"
+    DURATION = "duration"  # how long or how often: "how long does approval last…"
+    DATE = "date"  # a date or a deadline: a day or a month, not only a year
+    YEAR = "year"
+    YES_NO = "yes_no"
+    DEFINITION = "definition"
+    PROCEDURE = "procedure"
+    OTHER = "other"
+
+
+class Wanted(BaseModel):
+    """The answer type a question asks for, with the unit it counts in ('hours', 'weeks')."""
+
+    type: AnswerType = AnswerType.OTHER
+    unit: list[str] = Field(default_factory=list, description="Stems of the counted noun.")
+
+    @property
+    def checkable(self) -> bool:
+        """Types whose absence from the answer can be seen in its sentences."""
+        return self.type in CHECKABLE
+
+
+CHECKABLE = frozenset(
+    {AnswerType.AMOUNT, AnswerType.MONEY, AnswerType.DURATION, AnswerType.DATE, AnswerType.YEAR}
+)
+NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    "forty|fifty|sixty|hundred|thousand|million|billion|half|quarter|third|dozen|once|twice"
+)
+NUMBER = re.compile(rf"\d|\b(?:{NUMBER_WORDS})\b", re.IGNORECASE)
+TIME_UNIT = r"(?:second|minute|hour|day|week|fortnight|month|quarter|year|term|session)s?"
+DURATION = re.compile(
+    rf"(?:\d[\d.,]*|\b(?:{NUMBER_WORDS}|a|an|each|every|per|twice|once)\b)[\s-]+{TIME_UNIT}\b"
+    r"|\b(?:daily|weekly|fortnightly|monthly|quarterly|annually|annual|yearly|biennial\w*)\b",
+    re.IGNORECASE,
+)
+MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+DATE = re.compile(
+    rf"\b(?:{MONTHS})\b|\b\d{{1,2}}(?:st|nd|rd|th)\b|\b\d{{1,2}}/\d{{1,2}}/\d\d", re.I
+)
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+MONEY = re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:k|m|bn|pounds|euros|dollars)\b", re.I)
+
+# Question forms, in the order they are tried (the first that matches decides).
+FORMS: list[tuple[AnswerType, re.Pattern[str]]] = [
+    (
+        AnswerType.MONEY,
+        re.compile(
+            r"\bhow much\b.*\b(?:cost|costs|pay|paid|pays|worth|charge|charged|spend|spent|fund"
+            r"|funded|earn|salary|budget|price|fee)\b|\b(?:salary|price|fee|cost) (?:of|for|is)\b"
+            r"|\bwhat(?:'s| is| are)? (?:the |our |my )?(?:\w+ )?(?:salary|price|fee|cost)\b",
+            re.I,
+        ),
+    ),
+    (AnswerType.DURATION, re.compile(r"\bhow (?:long|often|frequently|soon)\b", re.I)),
+    (AnswerType.YEAR, re.compile(r"\b(?:what|which) year\b|\bin what year\b", re.I)),
+    (
+        AnswerType.DATE,
+        re.compile(
+            r"\b(?:what|which) (?:date|dates|day|days|month)\b|\bdeadline\b|\bby when\b", re.I
+        ),
+    ),
+    (
+        AnswerType.AMOUNT,
+        re.compile(
+            r"\bhow (?:many|much)\b|\bwhat (?:percentage|proportion|number|amount|figure|ratio|"
+            r"band|grade)\b",
+            re.I,
+        ),
+    ),
+    (
+        AnswerType.DEFINITION,
+        re.compile(
+            r"^(?:what(?:'s| is| are) (?:a |an |the )?\w+(?: \w+)?\??$|what does .* mean\b)|"
+            r"\bdefin(?:e|ition)\b",
+            re.I,
+        ),
+    ),
+    (
+        AnswerType.PROCEDURE,
+        re.compile(
+            r"\bhow (?:do|does|should|can|could|would|to)\b|\bwhat (?:steps|process)\b", re.I
+        ),
+    ),
+    (
+        AnswerType.YES_NO,
+        re.compile(
+            r"^(?:do|does|did|is|are|was|were|can|could|should|shall|must|will|would|may|might|"
+            r"has|have|had)\b",
+            re.I,
+        ),
+    ),
+]
+# The counted noun follows "how many"/"how much" up to the first function word.
+COUNTED = re.compile(r"\bhow (?:many|much)\s+([a-z][\w'’ -]*)", re.I)
+
+
+def wanted(ask: str, glossary: dict[str, str] | None = None) -> Wanted:
+    """The answer type ``ask`` wants (``ask`` without any preamble); a counted noun that is a
+    short form of ``glossary`` also counts in its long form."""
+    text = " ".join(ask.split())
+    kind = next((t for t, form in FORMS if form.search(text)), AnswerType.OTHER)
+    return Wanted(type=kind, unit=_unit(text, glossary or {}) if kind is AnswerType.AMOUNT else [])
+
+
+def _unit(text: str, glossary: dict[str, str]) -> list[str]:
+    match = COUNTED.search(text)
+    if not match:
+        return []
+    noun: list[str] = []
+    for word in words(match.group(1)):
+        if word in STOPWORDS:
+            break
+        noun.append(word)
+        noun.extend(glossary.get(word, "").split())
+    return content_stems(" ".join(noun))
+
+
+def holds(want: Wanted, sentence: str) -> bool:
+    """Whether ``sentence`` gives the kind of thing ``want`` asks for (True when unchecked)."""
+    if want.type is AnswerType.MONEY:
+        return bool(MONEY.search(sentence))
+    if want.type is AnswerType.DURATION:
+        return bool(DURATION.search(sentence))
+    if want.type is AnswerType.DATE:
+        return bool(DATE.search(sentence))
+    if want.type is AnswerType.YEAR:
+        return bool(YEAR.search(sentence))
+    if want.type is AnswerType.AMOUNT:
+        return _counts(want.unit, sentence)
+    return True
+
+
+def _counts(unit: list[str], sentence: str) -> bool:
+    """A number in the sentence, followed closely by the counted noun when there is one."""
+    if not unit:
+        return bool(NUMBER.search(sentence))
+    tokens = words(sentence)
+    stems = content_stems(" ".join(tokens))
+    # Stems and tokens differ in length (stopwords drop out), so look ahead in stems.
+    for i, stem in enumerate(stems):
+        if NUMBER.match(stem) and any(
+            _same_noun(u, s) for u in unit for s in stems[i + 1 : i + 1 + UNIT_REACH]
+        ):
+            return True
+    return False
+
+
+def _same_noun(unit: str, stem: str) -> bool:
+    """'place' counts 'placements'; the stemmer leaves such derivations apart."""
+    return stem == unit or (min(len(unit), len(stem)) >= 4 and stem.startswith(unit))
+
+
+UNIT_REACH = 3  # content words after a number within which the counted noun may come

@@ -1,0 +1,141 @@
+"""Spelling normalised towards the sources' own words, so "supervison", "organizational" and
+"hrs" search like the documents' "supervision", "organisational" and "hours".
+
+A word is only changed when the sources don't use it. Then, in order:
+- a British/American variant of it that the sources use ("program" → "programme");
+- a common English short form ("hrs", "yr");
+- the sources' nearest word by edit distance (rapidfuzz), unless the word is a whole word of
+  the embedding model's vocabulary: "salary" or "parking" are real words the sources don't
+  use, and must stay as they are so the abstain stage sees them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, Field
+
+from guide_assistant.ingest.lexicon import Lexicon
+from guide_assistant.settings import SpellingSettings
+from guide_assistant.text import STOPWORDS, content_stems
+
+# Regular British/American spelling differences, written both ways (suffix → suffix).
+VARIANTS: list[tuple[str, str]] = [
+    (r"iz(e|es|ed|ing|ation|ations|ational|er|ers)$", r"is\1"),
+    (r"yz(e|es|ed|ing)$", r"ys\1"),
+    (r"or(s|ed|ing|ful|al|ally|able)?$", r"our\1"),
+    (r"([^aeiou])er(s)?$", r"\1re\2"),
+    (r"ense(s|d)?$", r"ence\1"),
+    (r"og(s)?$", r"ogue\1"),
+    (r"gram(s)?$", r"gramme\1"),
+    (r"([aeiou])l(ed|ing|er|ers)$", r"\1ll\2"),
+    (r"dgment(s)?$", r"dgement\1"),
+    (r"ill(s|ment|ments)?$", r"il\1"),
+]
+REVERSED: list[tuple[str, str]] = [
+    (r"is(e|es|ed|ing|ation|ations|ational|er|ers)$", r"iz\1"),
+    (r"our(s|ed|ing|ful|al|ally|able)?$", r"or\1"),
+    (r"([^aeiou])re(s)?$", r"\1er\2"),
+    (r"ence(s|d)?$", r"ense\1"),
+    (r"ogue(s)?$", r"og\1"),
+    (r"gramme(s)?$", r"gram\1"),
+    (r"([aeiou])ll(ed|ing|er|ers)$", r"\1l\2"),
+]
+# Short forms of ordinary English that people type ("hr" is left alone: it is also HR).
+SHORTHAND = {
+    "hrs": "hours",
+    "yr": "year",
+    "yrs": "years",
+    "wk": "week",
+    "wks": "weeks",
+    "mins": "minutes",
+    "mth": "month",
+    "mths": "months",
+    "govt": "government",
+    "dept": "department",
+    "org": "organisation",
+    "orgs": "organisations",
+    "info": "information",
+    "approx": "approximately",
+    "ur": "your",
+    "pls": "please",
+    "mgr": "manager",
+    "doc": "document",
+    "docs": "documents",
+}
+TOKEN = re.compile(r"[A-Za-z]+")
+
+
+class Corrected(BaseModel):
+    """A text with its spelling normalised, and what was changed."""
+
+    text: str
+    changes: dict[str, str] = Field(default_factory=dict, description="typed → used")
+
+
+class Speller:
+    """Normalises words towards one lexicon; ``known`` are real words to leave alone."""
+
+    def __init__(self, lexicon: Lexicon, known: set[str], settings: SpellingSettings) -> None:
+        self.words = lexicon.words
+        self.vocabulary = list(lexicon.words)
+        # An inflection of a word the sources use ("supervises", "CMHTs") is not a typo.
+        self.stems = set(content_stems(" ".join(self.vocabulary)))
+        self.known = known
+        self.settings = settings
+        self.cache: dict[str, str | None] = {}
+
+    def correct(self, text: str) -> Corrected:
+        changes: dict[str, str] = {}
+
+        def replace(match: re.Match[str]) -> str:
+            word = match.group(0)
+            fixed = self.word(word.lower())
+            if fixed is None:
+                return word
+            changes[word] = fixed
+            return fixed
+
+        return Corrected(text=TOKEN.sub(replace, text), changes=changes)
+
+    def word(self, word: str) -> str | None:
+        """The sources' form of ``word``, or None to leave it as typed."""
+        if word not in self.cache:
+            self.cache[word] = self._lookup(word)
+        return self.cache[word]
+
+    def _lookup(self, word: str) -> str | None:
+        if word in SHORTHAND:
+            return SHORTHAND[word]
+        if word in self.words or word in STOPWORDS or self._plural_of_known(word):
+            return None
+        if len(word) < self.settings.min_length or set(content_stems(word)) <= self.stems:
+            return None
+        for pattern, replacement in (*VARIANTS, *REVERSED):
+            variant = re.sub(pattern, replacement, word)
+            if variant != word and variant in self.words:
+                return variant
+        return None if word in self.known else self._nearest(word)
+
+    def _plural_of_known(self, word: str) -> bool:
+        """'CMHT' for the sources' 'CMHTs' (the stemmer keeps an s after consonants only)."""
+        return word + "s" in self.words or (word.endswith("s") and word[:-1] in self.words)
+
+    def _nearest(self, word: str) -> str | None:
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        edits = 1 if len(word) < self.settings.two_edits_from else 2
+        found = process.extract(
+            word, self.vocabulary, scorer=OSA.distance, score_cutoff=edits, limit=8
+        )
+        if not found:
+            return None
+        # The fewest edits wins; among equals, the word the sources use most.
+        best = min(found, key=lambda f: (f[1], -self.words[f[0]]))
+        return str(best[0])
+
+
+def model_words(vocabulary: dict[str, int]) -> set[str]:
+    """The whole words of a tokenizer's vocabulary (WordPiece pieces and symbols left out)."""
+    return {w for w in vocabulary if w.isalpha() and w.islower()}
