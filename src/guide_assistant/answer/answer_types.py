@@ -54,10 +54,12 @@ DURATION = re.compile(
     r"|\b(?:daily|weekly|fortnightly|monthly|quarterly|annually|annual|yearly|biennial\w*)\b",
     re.IGNORECASE,
 )
-MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-DATE = re.compile(
-    rf"\b(?:{MONTHS})\b|\b\d{{1,2}}(?:st|nd|rd|th)\b|\b\d{{1,2}}/\d{{1,2}}/\d\d", re.I
+# Month names as written in prose; "may" is a month only beside a number.
+MONTHS = (
+    r"January|February|March|April|June|July|August|September|October|November|December"
+    r"|May(?= \d)|(?<=\d )May"
 )
+DATE = re.compile(rf"\b(?:{MONTHS})\b|\b\d{{1,2}}(?:st|nd|rd|th)\b|\b\d{{1,2}}/\d{{1,2}}/\d\d")
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 MONEY = re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:k|m|bn|pounds|euros|dollars)\b", re.I)
 
