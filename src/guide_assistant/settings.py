@@ -178,6 +178,11 @@ class Settings(BaseSettings):
         default_factory=RegisterSearchTuning,
         description="Search of the obligations register (CLI, Obligations tab, duty answers).",
     )
+    learned_ranking: bool = Field(
+        True,
+        description="Order candidate sentences by the ranker fitted on the dev split "
+        "(answer/ranker.json); off, by the hand-weighted score alone.",
+    )
     spelling: SpellingSettings = Field(
         default_factory=SpellingSettings, description="Spelling normalisation of questions."
     )

@@ -50,6 +50,12 @@ class ProseTuning(BaseModel):
         0.15, description="A sentence is taken only within this score of the best one."
     )
     min_words: int = Field(4, description="Shorter fragments are not quoted on their own.")
+    max_passages: int = Field(3, description="Most passages one prose answer quotes from.")
+    order_window: float = Field(
+        2.0,
+        description="With the learned ranker: sentences more than this far below the best "
+        "(in log-odds) are not quoted beside it.",
+    )
     type_window: float = Field(
         0.15,
         description="Sentences that give the kind of answer asked for (a figure, a duration) "

@@ -70,13 +70,15 @@ class Composer:
         Relevance for abstaining is the better of the focus and the query's own score, as the
         context alone may carry a follow-up.
         """
-        ranked = self.selector.candidates(question.query, found.picking, found.hits)
+        ranked = self.selector.candidates(
+            question.query, found.picking, found.hits, question.wanted
+        )
         if not ranked:
             return Draft([], route, 0.0)
-        relevance = ranked[0].score
+        relevance = max(c.score for c in ranked)
         if found.focus is not None:
             plain = self.selector.candidates(question.query, found.vector, found.hits)
-            relevance = max(relevance, plain[0].score)
+            relevance = max(relevance, max(c.score for c in plain))
         ranked = self.selector.fitting(ranked, question.wanted)
         rows, taken = self._rows(question, route, found, ranked)
         return Draft(rows, taken, relevance)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from guide_assistant.answer.answer_types import Wanted, holds
+from guide_assistant.answer.ranking import FeatureTable, load_ranker
 from guide_assistant.answer.retrieval import Hit
 from guide_assistant.index.store import LoadedIndex
 from guide_assistant.models import Sentence
@@ -40,7 +41,8 @@ class Candidate:
     row: int
     sentence: Sentence
     hit: int  # rank of its passage among the hits, 0-based
-    score: float
+    score: float  # the hand-weighted score (Settings.scoring): the abstain stage's relevance
+    order: float = 0.0  # the learned ranker's score, which orders the candidates
 
 
 def count_named(question: str, most: int) -> int | None:
@@ -70,17 +72,34 @@ class Selector:
         self.sentence_at = {
             (source_of[s.passage_id], s.start): row for row, s in enumerate(index.sentences)
         }
-        self.stems = [set(content_stems(s.text)) for s in index.sentences]
+        self.table = FeatureTable(index.sentences, index.passages)
+        self.stems = self.table.stems
+        self.ranker = load_ranker() if settings.learned_ranking else None
 
-    def candidates(self, query: str, vector: np.ndarray, hits: list[Hit]) -> list[Candidate]:
-        """Every sentence of the hits, scored by meaning, shared words and passage fit."""
+    def candidates(
+        self, query: str, vector: np.ndarray, hits: list[Hit], want: Wanted | None = None
+    ) -> list[Candidate]:
+        """Every sentence of the hits, scored by meaning, shared words and passage fit, in the
+        learned ranker's order when there is one."""
+        out, table = self.scored(query, vector, hits, want or Wanted())
+        if self.ranker is not None and out:
+            for cand, order in zip(out, self.ranker.score(np.asarray(table)), strict=True):
+                cand.order = float(order)
+            return sorted(out, key=lambda c: -c.order)
+        return sorted(out, key=lambda c: -c.score)
+
+    def scored(
+        self, query: str, vector: np.ndarray, hits: list[Hit], want: Wanted
+    ) -> tuple[list[Candidate], list[list[float]]]:
+        """The hits' sentences with their hand-weighted scores, and their ranking features."""
         w = self.settings.scoring
         query_stems = set(content_stems(query)) or {""}
-        out = []
+        best = max((h.score for h in hits), default=0.0)
+        out, table = [], []
         for rank, hit in enumerate(hits):
             rows = self.rows_by_passage[hit.passage.id]
             sims = self.index.sentence_vectors[rows] @ vector
-            for row, sim in zip(rows, sims, strict=True):
+            for i, (row, sim) in enumerate(zip(rows, sims, strict=True)):
                 lexical = len(query_stems & self.stems[row]) / len(query_stems)
                 score = (
                     w.meaning * float(sim)
@@ -89,7 +108,13 @@ class Selector:
                     - w.rank_penalty * rank
                 )
                 out.append(Candidate(row, self.sentences[row], rank, score))
-        return sorted(out, key=lambda c: -c.score)
+                place, about = (i, len(rows)), (rank, hit.score, best, hit.similarity)
+                table.append(
+                    self.table.row(
+                        query_stems, want, self.sentences[row], row, place, about, float(sim)
+                    )
+                )
+        return out, table
 
     def whole_list(self, row: int) -> list[int] | None:
         """The rows of the list (lead-in and items) that a sentence belongs to, if any."""
@@ -176,16 +201,27 @@ class Selector:
         chosen, words = [readable[0]], word_count(readable[0].sentence.text)
         vectors = self.index.sentence_vectors
         for cand in readable[1:]:
-            if len(chosen) >= t.max_sentences or cand.score < chosen[0].score - t.score_window:
+            if len(chosen) >= t.max_sentences or self._far_below(cand, chosen[0]):
                 break
             size = word_count(cand.sentence.text)
             if words + size > self.settings.answer_max_words:
                 continue
+            passages = {c.sentence.passage_id for c in chosen}
+            if cand.sentence.passage_id not in passages and len(passages) >= t.max_passages:
+                continue  # an answer that stitches many passages reads as search results
             if max(float(vectors[cand.row] @ vectors[c.row]) for c in chosen) > t.redundancy:
                 continue
             chosen.append(cand)
             words += size
         return chosen, words
+
+    def _far_below(self, cand: Candidate, best: Candidate) -> bool:
+        """Too far below the best sentence to be quoted beside it (on the ranker's scale when
+        it orders the candidates)."""
+        t = self.settings.prose
+        if self.ranker is not None:
+            return cand.order < best.order - t.order_window
+        return cand.score < best.score - t.score_window
 
     def prose(self, ranked: list[Candidate]) -> list[int]:
         """The best few sentences with what they need to be read: the sentence an opener like
