@@ -123,7 +123,12 @@ class Settings(BaseSettings):
     sentence_top_k: int = Field(
         60, description="Sentences taken from the dense sentence collection (ranked by passage)."
     )
-    top_k: int = Field(5, description="Passages returned after reciprocal rank fusion.")
+    top_k: int = Field(5, description="Passages an answer is drawn from and lists as retrieved.")
+    rerank_pool: int = Field(
+        10,
+        description="Passages taken from reciprocal rank fusion and reranked by their best "
+        "sentence; the first top_k are kept.",
+    )
     rrf_k: int = Field(10, description="Constant k of reciprocal rank fusion, 1/(k + rank).")
     answer_max_words: int = Field(150, description="Soft cap on words in an extractive answer.")
     scoring: SentenceScoring = Field(

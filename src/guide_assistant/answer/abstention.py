@@ -59,7 +59,7 @@ class Abstention:
     def signals(self, question: str, query: str, relevance: float, rows: list[int]) -> Signals:
         stems = content_stems(query)
         unknown = sum(w not in self.vocabulary for w in stems) / max(len(stems), 1)
-        distinctive = [w for w in content_stems(question) if self.frequency[w] < self.common]
+        distinctive = self.distinctive(question)
         said = set().union(*(self.stems[r] for r in rows)) if rows else set()
         coverage = sum(w in said for w in distinctive) / len(distinctive) if distinctive else 1.0
         return Signals(relevance, unknown, coverage)
@@ -89,15 +89,28 @@ class Abstention:
         signals = self.signals(question.said, question.query, relevance, rows)
         reason = self.reason(signals) if rows else "no sentence of the sources to quote"
         missing = None
-        if reason is None and not self.gives(question.wanted, rows):
+        if reason is None and not self.gives(question.wanted, rows, question.said):
             missing = question.wanted.type
             unit = f" ({' '.join(question.wanted.unit)})" if question.wanted.unit else ""
             reason = f"it asks for {missing.value}{unit} and no sentence chosen gives one"
         return Decision(abstain=reason is not None, reason=reason, signals=signals, missing=missing)
 
-    def gives(self, want: Wanted, rows: list[int]) -> bool:
-        """Whether the chosen sentences hold the kind of answer asked for ('how many weeks':
-        a number of weeks); questions of other kinds always pass."""
+    def gives(self, want: Wanted, rows: list[int], question: str) -> bool:
+        """Whether a chosen sentence holds the kind of answer asked for ('how many weeks':
+        a number of weeks) about what was asked. A count of something named ('how many
+        social workers') is specific already; a bare figure, duration or date must come in a
+        sentence sharing one of the question's distinctive words. Other kinds pass."""
         if not want.checkable or not self.texts:
             return True
-        return any(answer_types.holds(want, self.texts[r]) for r in rows)
+        if want.unit and not answer_types.counts_time(want):
+            focus: set[str] = set()
+        else:
+            focus = {w for w in self.distinctive(question) if w not in want.unit}
+        return any(
+            answer_types.holds(want, self.texts[r]) and (not focus or focus & self.stems[r])
+            for r in rows
+        )
+
+    def distinctive(self, text: str) -> list[str]:
+        """The text's words that fewer than ``abstain_common_share`` of sentences use."""
+        return [w for w in content_stems(text) if self.frequency[w] < self.common]

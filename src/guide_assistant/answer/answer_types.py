@@ -85,7 +85,8 @@ FORMS: list[tuple[AnswerType, re.Pattern[str]]] = [
     (
         AnswerType.AMOUNT,
         re.compile(
-            r"\bhow (?:many|much)\b|\bwhat (?:percentage|proportion|number|amount|figure|ratio|"
+            r"\bhow (?:many|much|big|large)\b|\b(?:maximum|minimum)\b"
+            r"|\bwhat (?:percentage|proportion|number|amount|figure|ratio|"
             r"band|grade)\b",
             re.I,
         ),
@@ -136,6 +137,16 @@ def _unit(text: str, glossary: dict[str, str]) -> list[str]:
         noun.append(word)
         noun.extend(glossary.get(word, "").split())
     return content_stems(" ".join(noun))
+
+
+TIME_STEMS = frozenset(
+    content_stems(TIME_UNIT.replace("(?:", "").replace(")s?", "").replace("|", " "))
+)
+
+
+def counts_time(want: Wanted) -> bool:
+    """Whether the counted noun is a unit of time ('how many hours'), not a named thing."""
+    return bool(want.unit) and set(want.unit) <= TIME_STEMS
 
 
 def holds(want: Wanted, sentence: str) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from guide_assistant.answer.abstention import Decision
 from guide_assistant.answer.answer_types import AnswerType
@@ -46,6 +46,7 @@ class Draft:
     rows: list[int]
     route: Route
     relevance: float  # the best sentence's score: the abstention's main signal
+    hits: list[Hit] = field(default_factory=list)  # the retrieved pool, reranked, top_k
 
 
 class Composer:
@@ -73,15 +74,16 @@ class Composer:
         ranked = self.selector.candidates(
             question.query, found.picking, found.hits, question.wanted
         )
+        hits = self.selector.rerank(found.hits, ranked)[: self.settings.top_k]
         if not ranked:
-            return Draft([], route, 0.0)
+            return Draft([], route, 0.0, hits)
         relevance = max(c.score for c in ranked)
         if found.focus is not None:
             plain = self.selector.candidates(question.query, found.vector, found.hits)
             relevance = max(relevance, max(c.score for c in plain))
         ranked = self.selector.fitting(ranked, question.wanted)
         rows, taken = self._rows(question, route, found, ranked)
-        return Draft(rows, taken, relevance)
+        return Draft(rows, taken, relevance, hits)
 
     def _rows(
         self, question: Question, route: Route, found: Retrieved, ranked: list[Candidate]
@@ -156,11 +158,11 @@ class Composer:
         """The extractive answer a draft makes, or an abstention when it should not be given."""
         if decision.abstain or not draft.rows:
             reason = decision.reason or "nothing to quote"
-            answer = self.abstention(question, found.hits, reason, decision.missing)
+            answer = self.abstention(question, draft.hits, reason, decision.missing)
         else:
             answer = self._quote(question, found.hits, draft)
         answer.route = draft.route
-        answer.retrieved = [h.passage.id for h in found.hits]
+        answer.retrieved = [h.passage.id for h in draft.hits]
         return answer
 
     def _quote(self, question: Question, hits: list[Hit], draft: Draft) -> Answer:

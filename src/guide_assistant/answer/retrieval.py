@@ -68,7 +68,12 @@ class HybridRetriever:
         t0 = time.perf_counter()
         vector = self.embedder.embed_query(question.query)
         t1 = time.perf_counter()
-        hits = self.retrieve(question.query, vector, sources or None, keywords=question.keywords)
+        # A pool larger than the answer's passages: the compose stage reranks it by its
+        # sentences, which see the evidence that a whole passage's vector blurs.
+        pool = max(self.settings.top_k, self.settings.rerank_pool)
+        hits = self.retrieve(
+            question.query, vector, sources or None, top_k=pool, keywords=question.keywords
+        )
         focus = None
         if question.follow_up:  # search with the context, pick sentences for the ask
             focus = vector + self.embedder.embed_query(question.said)

@@ -173,6 +173,16 @@ class Selector:
                 break
         return rows[: t.max_rows] if len(rows) >= t.min_rows else None
 
+    def rerank(self, hits: list[Hit], ranked: list[Candidate]) -> list[Hit]:
+        """The hits in the order of their best sentence (fused order breaks ties)."""
+        key = "order" if self.ranker is not None else "score"
+        best: dict[str, float] = {}
+        for cand in ranked:
+            pid = cand.sentence.passage_id
+            best[pid] = max(best.get(pid, float("-inf")), getattr(cand, key))
+        ordered = sorted(enumerate(hits), key=lambda t: (-best.get(t[1].passage.id, -1e9), t[0]))
+        return [hit for _, hit in ordered]
+
     def fitting(self, ranked: list[Candidate], want: Wanted) -> list[Candidate]:
         """Sentences that give the kind of answer asked for ('how many weeks': a number of
         weeks) first, when they score within ``prose.type_window`` of the best."""

@@ -17,7 +17,7 @@ from guide_assistant.text import content_stems, normalise
 MARKER = re.compile(r"\[(\d+)\]")
 # A claim runs up to its markers; text after the last marker of a line is a claim of its own
 # (and, carrying no marker, an unsupported one).
-SENTENCE = re.compile(r"(?<=\])\s+(?=[^\s\[])")
+SENTENCE = re.compile(r"(?:(?<=\[\d\])|(?<=\[\d\d\]))\s+(?=[^\s\[])")  # after [n], not [they]
 
 
 class Claim(BaseModel):
