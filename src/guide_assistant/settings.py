@@ -19,6 +19,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from guide_assistant.locations import default_home, packaged
+
 PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
 
 
@@ -37,18 +39,6 @@ def offline_environment() -> None:
         "HF_HUB_DISABLE_PROGRESS_BARS": "1",  # no "Loading weights" bars in the CLI's output
     }.items():
         os.environ.setdefault(key, value)
-
-
-def default_home() -> Path:
-    """The folder relative paths are resolved against, when ``GUIDE_HOME`` is not set.
-
-    A source checkout (``src/`` layout with ``pyproject.toml`` and ``corpus/`` beside it) is
-    its own home, wherever the command runs from; an installed package uses the current folder.
-    """
-    checkout = Path(__file__).resolve().parents[2]
-    if (checkout / "pyproject.toml").is_file() and (checkout / "corpus").is_dir():
-        return checkout
-    return Path.cwd()
 
 
 class SentenceScoring(BaseModel):
@@ -168,10 +158,13 @@ class Settings(BaseSettings):
 
     home: Path = Field(
         default_factory=default_home,
-        description="Folder that relative paths below are resolved against (GUIDE_HOME).",
+        description="Folder of the writable state, which relative paths below are resolved "
+        "against (GUIDE_HOME). Default: the checkout when run from one, else the user data "
+        "folder (platformdirs; ~/.local/share/guide-assistant on Linux).",
     )
     corpus_dir: Path = Field(
-        Path("corpus"), description="Folder of the curated Markdown corpus editions."
+        default_factory=lambda: packaged("corpus"),
+        description="Folder of the corpus editions and sources.toml; default: the package's own.",
     )
     user_docs_dir: Path = Field(
         Path("user_docs"),
@@ -283,6 +276,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:
         """Relative folders are taken against ``home``, not against wherever the command runs."""
+        self.home = self.home.expanduser()
         for name in ("corpus_dir", "user_docs_dir", "index_dir", "data_dir"):
             path = getattr(self, name)
             if not path.is_absolute():
