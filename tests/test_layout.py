@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "guide_assistant"
-ROOT_MODULES = {"__init__", "settings", "models", "text", "assistant", "locations"}
+ROOT_MODULES = {
+    "__init__", "settings", "models", "text", "assistant", "locations", "language_settings"
+}
 BASE = {"models", "settings", "text", "locations"}
 # Package data, not code: read through importlib.resources (locations.py), shipped in the wheel.
 DATA_FOLDERS = {"corpus", "prompts"}
@@ -20,7 +22,8 @@ DATA_FOLDERS = {"corpus", "prompts"}
 ALLOWED: dict[str, set[str]] = {
     "models": set(),
     "locations": set(),
-    "settings": {"locations"},
+    "language_settings": set(),
+    "settings": {"locations", "language_settings"},
     "text": set(),
     "ingest": BASE,
     "storage": {"models", "settings"},

@@ -19,6 +19,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from guide_assistant.language_settings import LanguageCheck
 from guide_assistant.locations import default_home, packaged
 
 PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
@@ -39,6 +40,11 @@ def offline_environment() -> None:
         "HF_HUB_DISABLE_PROGRESS_BARS": "1",  # no "Loading weights" bars in the CLI's output
     }.items():
         os.environ.setdefault(key, value)
+
+
+def config_file() -> Path:
+    """The TOML settings file read (``GUIDE_CONFIG``, else guide-assistant.toml here)."""
+    return Path(os.environ.get("GUIDE_CONFIG", "guide-assistant.toml"))
 
 
 class SentenceScoring(BaseModel):
@@ -259,6 +265,9 @@ class Settings(BaseSettings):
         description="A question with at most this many content words leans on the one before "
         "it, and is searched together with it.",
     )
+    language: LanguageCheck = Field(
+        default_factory=LanguageCheck, description="The English-only check on questions."
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -270,7 +279,7 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # GUIDE_CONFIG is read here, when Settings are made, not when this module is imported.
-        toml_file = Path(os.environ.get("GUIDE_CONFIG", "guide-assistant.toml"))
+        toml_file = config_file()
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file))
 
     @model_validator(mode="after")
