@@ -193,7 +193,9 @@ def _edition_text(source_id: str) -> str | None:
 def test_evidence_quotes_found_in_corpus_editions():
     editions = {sid: _edition_text(sid) for sid in SOURCE_IDS}
     missing = sorted(
-        str(CORPUS.relative_to(ROOT) / f"{sid}.md") for sid, text in editions.items() if text is None
+        str(CORPUS.relative_to(ROOT) / f"{sid}.md")
+        for sid, text in editions.items()
+        if text is None
     )
     if missing:
         pytest.fail("corpus edition(s) missing: " + ", ".join(missing))

