@@ -195,7 +195,12 @@ def _chroma(settings: Settings) -> Finding:
 
 def _language(settings: Settings) -> Finding:
     state = "on" if settings.language.enabled else "off (GUIDE_LANGUAGE__ENABLED)"
-    return Finding(name="language check", value=f"{state}, py3langid {_version('py3langid')}")
+    value = f"{state}, py3langid {_version('py3langid')}"
+    if settings.language.enabled and _version("py3langid") == "not installed":
+        return Finding(
+            name="language check", value=value, status="fail", fix="pip install py3langid"
+        )
+    return Finding(name="language check", value=value)
 
 
 def _llm(settings: Settings) -> list[Finding]:
