@@ -71,7 +71,7 @@ def test_precision_and_recall(tmp_path, record_property, capsys):
 
 def test_labels_are_verbatim_quotes():
     """A typo in a label would silently cost recall: every quote must be in the edition."""
-    text = norm((Path(__file__).parents[1] / "corpus" / "hee-2020-guidance.md").read_text())
+    text = norm((Settings().corpus_dir / "hee-2020-guidance.md").read_text())
     for line in LABELS.read_text().splitlines():
         label = json.loads(line)
         assert norm(label["quote"]) in text, label["quote"]

@@ -1,8 +1,9 @@
-"""No-loss and format checks for the corpus editions (corpus/*.md).
+"""No-loss and format checks for the corpus editions (src/guide_assistant/corpus/*.md).
 
 Every sentence of each raw seed (corpus/raw) must survive, after markup
 normalisation, in its Markdown edition, unless the seed line is listed in
-corpus/dropped.toml with a reason.  Stdlib + pyyaml only.
+corpus/dropped.toml with a reason. (raw/ and dropped.toml stay in the repo; the wheel ships
+only the editions and sources.toml.)  Stdlib + pyyaml only.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO / "corpus"
+CORPUS = REPO / "src" / "guide_assistant" / "corpus"
 RAW = CORPUS / "raw"
 SHARED_SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 

@@ -3,7 +3,8 @@
 Stdlib + pytest only; deliberately does not import guide_assistant.
 
 Checks the structure of every item, the per-kind minimum counts, and that every
-evidence quote appears verbatim in the clean corpus edition ``corpus/<source_id>.md``
+evidence quote appears verbatim in the clean corpus edition
+``src/guide_assistant/corpus/<source_id>.md``
 (after collapsing whitespace on both sides and removing ``*`` emphasis markers from
 the edition text only).
 """
@@ -21,7 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SPLITS = {name: ROOT / "evals" / f"{name}.jsonl" for name in ("dev", "test")}
 MIN_TEST_SHARE = 0.35
-CORPUS = ROOT / "corpus"
+CORPUS = ROOT / "src" / "guide_assistant" / "corpus"
 
 KINDS = {"fact", "list", "multi", "followup", "out_of_scope", "numeric"}
 PERSONAS = {"new_social_worker", "hr", "manager"}
@@ -191,7 +192,11 @@ def _edition_text(source_id: str) -> str | None:
 
 def test_evidence_quotes_found_in_corpus_editions():
     editions = {sid: _edition_text(sid) for sid in SOURCE_IDS}
-    missing = sorted(f"corpus/{sid}.md" for sid, text in editions.items() if text is None)
+    missing = sorted(
+        str(CORPUS.relative_to(ROOT) / f"{sid}.md")
+        for sid, text in editions.items()
+        if text is None
+    )
     if missing:
         pytest.fail("corpus edition(s) missing: " + ", ".join(missing))
     failures = []

@@ -11,14 +11,27 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "guide_assistant"
-ROOT_MODULES = {"__init__", "settings", "tuning", "models", "text", "assistant"}
-BASE = {"models", "settings", "text"}
+ROOT_MODULES = {
+    "__init__",
+    "settings",
+    "tuning",
+    "models",
+    "text",
+    "assistant",
+    "locations",
+    "language_settings",
+}
+BASE = {"models", "settings", "text", "locations"}
+# Package data, not code: read through importlib.resources (locations.py), shipped in the wheel.
+DATA_FOLDERS = {"corpus", "prompts"}
 # What each part may import. The data flow is ingest → index → answer → assistant →
 # interfaces; obligations, storage and evaluation sit beside it.
 ALLOWED: dict[str, set[str]] = {
     "models": set(),
-    "settings": {"tuning"},  # the tuning groups live beside it, re-exported
+    "locations": set(),
+    "language_settings": set(),
     "tuning": set(),
+    "settings": {"locations", "language_settings", "tuning"},  # groups live beside it
     "text": set(),
     "ingest": BASE,
     "storage": {"models", "settings"},
@@ -66,7 +79,8 @@ def test_the_root_holds_only_the_shared_modules():
     root = {p.stem for p in PACKAGE.glob("*.py")}
     assert root == ROOT_MODULES
     folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"}
-    assert folders == {n for n in ALLOWED if n not in ROOT_MODULES and n not in BASE}
+    assert folders - DATA_FOLDERS == {n for n in ALLOWED if n not in ROOT_MODULES and n not in BASE}
+    assert not [p for folder in DATA_FOLDERS for p in (PACKAGE / folder).rglob("*.py")]
 
 
 def test_every_package_says_what_it_holds():

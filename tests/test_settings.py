@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
+from guide_assistant import locations
 from guide_assistant.settings import Settings
 
 
@@ -25,6 +27,21 @@ def test_relative_folders_are_taken_against_home(tmp_path, monkeypatch):
     assert settings.index_dir == tmp_path / "my-indexes"
     assert settings.data_dir == tmp_path / "data"
     assert Settings(data_dir=Path("/srv/state")).data_dir == Path("/srv/state")
+
+
+def test_state_has_one_home_and_the_corpus_ships_in_the_package(tmp_path, monkeypatch):
+    monkeypatch.delenv("GUIDE_HOME", raising=False)
+    monkeypatch.chdir(tmp_path)
+    settings = Settings()
+    assert settings.home == locations.checkout_root()  # a checkout is its own home: make run
+    assert settings.home == Path(__file__).resolve().parents[1]
+    assert settings.corpus_dir == resources.files("guide_assistant") / "corpus"
+    assert (settings.corpus_dir / "sources.toml").is_file()
+    assert "prompts" in locations.prompt("README.md")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # installed: platformdirs
+    assert locations.user_data_home() == tmp_path / "xdg" / "guide-assistant"
+    monkeypatch.setenv("GUIDE_HOME", "~/guide")
+    assert Settings().data_dir == Path.home() / "guide" / "data"
 
 
 def test_nested_groups_take_environment_variables(monkeypatch):

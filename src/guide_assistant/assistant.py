@@ -9,6 +9,7 @@ from typing import Any
 from guide_assistant.answer import routing
 from guide_assistant.answer.abstention import Abstention
 from guide_assistant.answer.extractive import Composer
+from guide_assistant.answer.language import LanguageDetector
 from guide_assistant.answer.questions import Understanding
 from guide_assistant.answer.retrieval import HybridRetriever
 from guide_assistant.answer.spelling import model_words
@@ -27,6 +28,7 @@ class Assistant:
 
     def __init__(self, settings: Settings, loaded: store.LoadedIndex, embedder: Embedder):
         self.settings = settings
+        self.language = LanguageDetector(settings)  # first: its model loads in the background
         self.index = loaded
         self.embedder = embedder
         self.understanding = Understanding(
@@ -74,6 +76,8 @@ class Assistant:
         """Answer ``question`` in the context of ``history``; raises ``QuestionError``."""
         began = time.perf_counter()
         asked = self.understanding.understand(question, history)
+        if (not_english := self.language.refusal(asked.text)) is not None:
+            return not_english  # one line, before anything is retrieved
         route = routing.route(asked)
         found = self.retriever.search(asked, sources)
         composing = time.perf_counter()

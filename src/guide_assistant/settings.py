@@ -19,6 +19,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from guide_assistant.language_settings import LanguageCheck
+from guide_assistant.locations import default_home, packaged
 from guide_assistant.tuning import (
     ListTuning,
     ProseTuning,
@@ -58,16 +60,9 @@ def offline_environment() -> None:
         os.environ.setdefault(key, value)
 
 
-def default_home() -> Path:
-    """The folder relative paths are resolved against, when ``GUIDE_HOME`` is not set.
-
-    A source checkout (``src/`` layout with ``pyproject.toml`` and ``corpus/`` beside it) is
-    its own home, wherever the command runs from; an installed package uses the current folder.
-    """
-    checkout = Path(__file__).resolve().parents[2]
-    if (checkout / "pyproject.toml").is_file() and (checkout / "corpus").is_dir():
-        return checkout
-    return Path.cwd()
+def config_file() -> Path:
+    """The TOML settings file read (``GUIDE_CONFIG``, else guide-assistant.toml here)."""
+    return Path(os.environ.get("GUIDE_CONFIG", "guide-assistant.toml"))
 
 
 # The weights the three abstain thresholds were calibrated with (calibrate_abstention.py).
@@ -85,10 +80,13 @@ class Settings(BaseSettings):
 
     home: Path = Field(
         default_factory=default_home,
-        description="Folder that relative paths below are resolved against (GUIDE_HOME).",
+        description="Folder of the writable state, which relative paths below are resolved "
+        "against (GUIDE_HOME). Default: the checkout when run from one, else the user data "
+        "folder (platformdirs; ~/.local/share/guide-assistant on Linux).",
     )
     corpus_dir: Path = Field(
-        Path("corpus"), description="Folder of the curated Markdown corpus editions."
+        default_factory=lambda: packaged("corpus"),
+        description="Folder of the corpus editions and sources.toml; default: the package's own.",
     )
     user_docs_dir: Path = Field(
         Path("user_docs"),
@@ -196,6 +194,9 @@ class Settings(BaseSettings):
         description="A question with at most this many content words leans on the one before "
         "it, and is searched together with it.",
     )
+    language: LanguageCheck = Field(
+        default_factory=LanguageCheck, description="The English-only check on questions."
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -207,12 +208,13 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # GUIDE_CONFIG is read here, when Settings are made, not when this module is imported.
-        toml_file = Path(os.environ.get("GUIDE_CONFIG", "guide-assistant.toml"))
+        toml_file = config_file()
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file))
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:
         """Relative folders are taken against ``home``, not against wherever the command runs."""
+        self.home = self.home.expanduser()
         for name in ("corpus_dir", "user_docs_dir", "index_dir", "data_dir"):
             path = getattr(self, name)
             if not path.is_absolute():

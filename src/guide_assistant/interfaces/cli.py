@@ -152,6 +152,25 @@ def sources(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 
 @app.command()
+def doctor() -> None:
+    """Show what this installation uses (paths, model, Chroma, LLM, index) and what is missing."""
+    from pydantic import ValidationError
+
+    from guide_assistant.interfaces import doctor as checkup
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        _fail(f"setting {where!r} is invalid ({problem['msg']}): fix its GUIDE_ variable", 1)
+    diagnosis = checkup.diagnose(settings)
+    typer.echo(diagnosis.render())
+    if not diagnosis.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to bind.")] = None,
