@@ -10,6 +10,7 @@ evals/test.jsonl reports how they hold on questions they were not tuned on.
 from __future__ import annotations
 
 import argparse
+import copy
 import itertools
 import sys
 from pathlib import Path
@@ -26,7 +27,6 @@ def main() -> None:
     args = parser.parse_args()
     offline_environment()
     from guide_assistant.answer import routing
-    from guide_assistant.answer.abstention import Abstention
     from guide_assistant.assistant import Assistant
     from guide_assistant.evaluation import metrics as evaluation
 
@@ -39,8 +39,7 @@ def main() -> None:
         asked = assistant.understanding.understand(item.question, history)
         found = assistant.retriever.search(asked)
         draft = assistant.composer.draft(asked, routing.route(asked), found)
-        decision = assistant.abstention.decide(asked, draft.relevance, draft.rows)
-        features.append((not item.in_scope, decision.signals))
+        features.append((not item.in_scope, asked, draft))
 
     rows = []
     grid = itertools.product(
@@ -53,10 +52,12 @@ def main() -> None:
             abstain_unknown_share=share,
             abstain_uncovered_threshold=uncovered_bar,
         )
-        decide = Abstention(settings, [], []).abstain
-        refuse = [decide(signals) for _, signals in features]
-        answered = [not r for (oos, _), r in zip(features, refuse, strict=True) if not oos]
-        refused = [r for (oos, _), r in zip(features, refuse, strict=True) if oos]
+        # The whole decision, the answer-type check included, under these thresholds.
+        abstention = copy.copy(assistant.abstention)
+        abstention.settings = settings
+        refuse = [abstention.decide(q, d.relevance, d.rows).abstain for _, q, d in features]
+        answered = [not r for (oos, _, _), r in zip(features, refuse, strict=True) if not oos]
+        refused = [r for (oos, _, _), r in zip(features, refuse, strict=True) if oos]
         rows.append(
             (
                 sum(answered) / len(answered),

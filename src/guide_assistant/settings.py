@@ -144,7 +144,7 @@ class Settings(BaseSettings):
         "test fails when `scoring` differs (rerun benchmarks/calibrate_abstention.py).",
     )
     abstain_threshold: float = Field(
-        0.25,
+        0.30,
         description="Best-sentence relevance (on the `scoring` scale) below which the assistant "
         "abstains; calibrated on evals/dev.jsonl with benchmarks/calibrate_abstention.py.",
     )
