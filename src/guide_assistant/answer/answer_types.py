@@ -170,6 +170,10 @@ def _counts(unit: list[str], sentence: str) -> bool:
         return bool(NUMBER.search(sentence))
     tokens = words(sentence)
     stems = content_stems(" ".join(tokens))
+    if not set(unit) <= TIME_STEMS:
+        # A named thing ('WTE social workers') is often written apart from its figure
+        # ('2,894 social workers Whole Time Equivalent'): a figure and the thing will do.
+        return bool(NUMBER.search(sentence)) and any(_same_noun(u, s) for u in unit for s in stems)
     # Stems and tokens differ in length (stopwords drop out), so look ahead in stems.
     for i, stem in enumerate(stems):
         if NUMBER.match(stem) and any(

@@ -1,0 +1,131 @@
+"""The question stage: spelling mended towards the sources' words, short forms mined from the
+documents, the ask told from its preamble, and the kind of answer a question wants."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from guide_assistant.answer.answer_types import AnswerType, holds, wanted
+from guide_assistant.answer.questions import Understanding, split_ask
+from guide_assistant.answer.spelling import Speller, model_words
+from guide_assistant.index.embedding import model_path
+from guide_assistant.ingest import lexicon
+from guide_assistant.settings import PACKAGED_MODEL, Settings
+
+DOCUMENT = """# Supervision of Approved Mental Health Professionals (AMHPs)
+
+Every Approved Mental Health Professional (AMHP) needs supervision from a senior colleague.
+The organisational programme sets out professional supervision arrangements for secondment.
+Community Mental Health Teams (CMHTs) hold regular forums.
+
+| Term | Meaning |
+|---|---|
+| PSW | Principal Social Worker |
+"""
+
+
+@pytest.fixture(scope="module")
+def known() -> set[str]:
+    vocab = json.loads((model_path(PACKAGED_MODEL) / "tokenizer.json").read_text())
+    return model_words(vocab["model"]["vocab"])
+
+
+@pytest.fixture(scope="module")
+def understanding(known) -> Understanding:
+    return Understanding(Settings(), lexicon.mine([DOCUMENT]), known)
+
+
+def test_the_lexicon_holds_the_documents_short_forms_from_prose_and_from_term_lists():
+    mined = lexicon.mine([DOCUMENT])
+    assert mined.glossary["amhp"].startswith("approved mental health professional")
+    assert mined.glossary["psw"] == "principal social worker"  # from the table of terms
+    assert mined.words["supervision"] == 3
+    assert mined.prefers_long("psw") is False  # written 'PSW' once, spelled out once
+
+
+def test_the_lexicon_is_stored_in_the_build_and_read_back(tmp_path):
+    mined = lexicon.mine([DOCUMENT])
+    lexicon.persist(mined, tmp_path)
+    assert lexicon.load(tmp_path, []) == mined
+    assert lexicon.load(tmp_path / "older-build", [DOCUMENT]) == mined  # mined again
+
+
+@pytest.mark.parametrize(
+    ("typed", "used"),
+    [
+        ("supervison", "supervision"),  # a letter left out
+        ("secondmant", "secondment"),  # a letter wrong
+        ("organizational", "organisational"),  # American spelling
+        ("program", "programme"),
+        ("hrs", "hours"),  # common shorthand
+    ],
+)
+def test_misspellings_and_other_spellings_are_mended_to_the_sources_word(known, typed, used):
+    speller = Speller(lexicon.mine([DOCUMENT]), known, Settings().spelling)
+    assert speller.correct(f"who gives {typed}?").changes == {typed: used}
+
+
+@pytest.mark.parametrize("word", ["salary", "parking", "supervises", "CMHT", "forum"])
+def test_real_words_and_inflections_are_left_alone(known, word):
+    """'salary' is English the sources don't use (the abstain stage must see it); 'CMHT' and
+    'supervises' are forms of the sources' own words."""
+    speller = Speller(lexicon.mine([DOCUMENT]), known, Settings().spelling)
+    assert speller.correct(f"what about {word}?").changes == {}
+
+
+@pytest.mark.parametrize(
+    ("typed", "preamble", "ask"),
+    [
+        ("HR here - what must we record?", "HR here -", "what must we record?"),
+        (
+            "Hi, I'm new. Who supervises me?",
+            "Hi, I'm new.",
+            "Who supervises me?",
+        ),
+        ("PCF - how many levels has it got?", "PCF -", "how many levels has it got?"),
+        ("who supervises AMHPs?", "", "who supervises AMHPs?"),
+        ("supervision for AMHPs", "", "supervision for AMHPs"),  # no question: all of it
+    ],
+)
+def test_the_ask_is_told_from_its_preamble(typed, preamble, ask):
+    assert split_ask(typed) == (preamble, ask)
+
+
+def test_the_question_stage_keeps_what_was_typed_and_searches_the_mended_text(understanding):
+    asked = understanding.understand("quick q - who gives AMHP supervison?")
+    assert asked.text == "quick q - who gives AMHP supervison?"
+    assert asked.ask == "who gives AMHP supervision?"
+    assert "supervision" in asked.query
+    assert asked.corrections == {"supervison": "supervision"}
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("how many weeks is the probation?", AnswerType.AMOUNT),
+        ("how much does the trust pay for training?", AnswerType.MONEY),
+        ("what's the starting salary?", AnswerType.MONEY),
+        ("how often should supervision happen?", AnswerType.DURATION),
+        ("what's the deadline for the health check?", AnswerType.DATE),
+        ("which year did registration start?", AnswerType.YEAR),
+        ("does the guidance apply to councils?", AnswerType.YES_NO),
+        ("how do I raise a concern?", AnswerType.PROCEDURE),
+        ("who supervises AMHPs?", AnswerType.OTHER),
+    ],
+)
+def test_the_kind_of_answer_a_question_wants(question, kind):
+    assert wanted(question).type is kind
+
+
+def test_a_count_needs_a_number_of_the_counted_thing():
+    weeks = wanted("how many weeks is the probation?")
+    assert weeks.unit == ["week"]
+    assert holds(weeks, "The probation lasts 12 weeks.")
+    assert not holds(weeks, "AMHPs need 18 hours of training a year.")
+    assert holds(wanted("how often is supervision?"), "Supervision happens at least monthly.")
+    assert not holds(wanted("what's the deadline?"), "Trusts may review this in 2020.")
+    assert holds(wanted("what's the deadline?"), "Returns are due by 30 September.")
+    assert not holds(wanted("how much does it cost?"), "It costs 160 participants.")
+    assert holds(wanted("how much does it cost?"), "It costs £2,000 a place.")
