@@ -196,3 +196,41 @@ def test_an_abstention_says_why(assistant):
     answer = assistant.ask("what is the mileage allowance for a lease car?")
     assert answer.abstained
     assert answer.abstain_reason
+
+
+@pytest.mark.parametrize(
+    ("question", "what"),
+    [
+        ("how much does AMHP training cost the trust?", "an amount of money"),
+        ("how long does a secondment agreement last?", "a duration or frequency"),
+        ("what date must the AMHP supervision protocol be agreed by?", "a date"),
+    ],
+)
+def test_a_question_for_a_figure_the_sources_lack_gets_doesnt_say(assistant, question, what):
+    """The sentences nearest such a question hold no such figure: 'it doesn't say', not
+    a loosely related sentence."""
+    answer = assistant.ask(question)
+    assert answer.abstained
+    assert f"doesn't give {what}" in answer.answer
+    assert answer.related  # the closest passages are still offered
+
+
+def test_a_figure_the_sources_give_is_answered_with_it(assistant):
+    answer = assistant.ask("how many hrs of AMHP training a year do I need?")
+    assert not answer.abstained
+    assert "18 hours" in answer.answer.split("[1]")[0]  # the sentence with the figure leads
+
+
+def test_the_packaged_ranker_matches_the_features_it_orders_by():
+    from guide_assistant.answer import ranking
+
+    ranker = ranking.load_ranker()
+    assert ranker is not None
+    assert tuple(ranker.features) == ranking.FEATURES
+    assert "dev" in ranker.fitted_on
+
+
+def test_answers_draw_on_at_most_top_k_passages_from_a_larger_pool(assistant):
+    answer = assistant.ask("who provides professional supervision for seconded social workers?")
+    assert len(answer.retrieved) == assistant.settings.top_k
+    assert {c.passage_id for c in answer.citations} <= set(answer.retrieved)

@@ -75,6 +75,8 @@ class Composer:
             question.query, found.picking, found.hits, question.wanted
         )
         hits = self.selector.rerank(found.hits, ranked)[: self.settings.top_k]
+        kept = {h.passage.id for h in hits}  # an answer quotes only what it lists as retrieved
+        ranked = [c for c in ranked if c.sentence.passage_id in kept]
         if not ranked:
             return Draft([], route, 0.0, hits)
         relevance = max(c.score for c in ranked)
