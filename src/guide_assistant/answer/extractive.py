@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
+from guide_assistant.answer import provenance
 from guide_assistant.answer.abstention import Decision
 from guide_assistant.answer.questions import Question
 from guide_assistant.answer.retrieval import Hit, Retrieved
@@ -50,6 +52,15 @@ class Composer:
         self.resources = resources
         self.selector = Selector(index, settings, register)
         self.passages = {p.id: p for p in index.passages}
+        self.withheld: dict[str, list[str]] = defaultdict(list)
+        for sentence in index.sentences:
+            if sentence.instruction:
+                self.withheld[sentence.passage_id].append(sentence.text)
+        self.local_files = {
+            d["source_id"]: d.get("file_name") or Path(d["path"]).name
+            for d in index.manifest["documents"]
+            if d.get("kind") == "user"
+        }
 
     def draft(self, question: Question, route: Route, found: Retrieved) -> Draft:
         """The sentences an answer would quote, following the route or its fallback.
@@ -65,6 +76,7 @@ class Composer:
             plain = self.selector.candidates(question.query, found.vector, found.hits)
             relevance = max(relevance, plain[0].score)
         rows, taken = self._rows(question, route, found, ranked)
+        rows = [r for r in rows if not self.index.sentences[r].instruction]  # never quoted
         return Draft(rows, taken, relevance)
 
     def _rows(
@@ -103,6 +115,9 @@ class Composer:
             start=passage.start,
             end=passage.end,
             quotes=quotes,
+            kind="local" if passage.source_id in self.local_files else "guidance",
+            file_name=self.local_files.get(passage.source_id),
+            withheld=self.withheld.get(passage.id, []),
         )
 
     def linked_resources(self, citations: list[Citation]) -> list[Resource]:
@@ -143,6 +158,10 @@ class Composer:
         answer.retrieved = [h.passage.id for h in found.hits]
         return answer
 
+    def _local_file(self, row: int) -> str | None:
+        """The file name of the local document a sentence is from (None: the guidance)."""
+        return self.local_files.get(self.passages[self.index.sentences[row].passage_id].source_id)
+
     def _quote(self, question: Question, hits: list[Hit], draft: Draft) -> Answer:
         """The draft's sentences, verbatim but for emphasis and footnote marks, each marked."""
         sentences = self.index.sentences
@@ -152,21 +171,26 @@ class Composer:
         duties = draft.route.name == "register"
         numbers: dict[str, int] = {}
         quotes: dict[str, list[str]] = defaultdict(list)
-        lines: list[str] = []
-        for row in draft.rows:
-            sentence = sentences[row]
-            n = numbers.setdefault(sentence.passage_id, len(numbers) + 1)
-            shown = EMPHASIS.sub("", FOOTNOTE.sub("", sentence.text)).strip()
-            quotes[sentence.passage_id].append(sentence.text)
-            bullet = sentence.kind == "item" or duties or headings_listed
-            lines.append(f"- {shown} [{n}]" if bullet else f"{shown} [{n}]")
+        paragraphs: list[str] = []
+        for block in provenance.guidance_first(draft.rows, self._local_file):
+            lines: list[str] = []
+            for row in block:
+                sentence = sentences[row]
+                n = numbers.setdefault(sentence.passage_id, len(numbers) + 1)
+                shown = EMPHASIS.sub("", FOOTNOTE.sub("", sentence.text)).strip()
+                quotes[sentence.passage_id].append(sentence.text)
+                bullet = sentence.kind == "item" or duties or headings_listed
+                lines.append(f"- {shown} [{n}]" if bullet else f"{shown} [{n}]")
+            local = self._local_file(block[0])
+            paragraphs += [provenance.attribution(local)] if local else []
+            paragraphs.append(layout(lines))
         citations = [
             self.citation(n, self.passages[pid], scores.get(pid, 0.0), quotes[pid])
             for pid, n in numbers.items()
         ]
         return Answer(
             question=question.text,
-            answer=layout(lines),
+            answer="\n\n".join(paragraphs),
             citations=citations,
             resources=self.linked_resources(citations),
             query=question.query,

@@ -1,0 +1,39 @@
+"""Provenance in the answer's own words: a local document is quoted apart from the guidance,
+under a line naming its file, never run into a sentence of the guidance.
+
+The support checker skips these lines: they frame quotes, they claim nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+ATTRIBUTION = "Your organisation's document ‘{file}’ says (a local document, not the guidance):"
+_HEAD, _TAIL = ATTRIBUTION.split("{file}")
+FALLBACK_NOTE = (
+    "The national guidance doesn't cover this question. What follows is from your "
+    "organisation's own documents, not from the guidance."
+)
+
+
+def attribution(file_name: str) -> str:
+    """The line that opens the quotes from one local document."""
+    return ATTRIBUTION.format(file=file_name)
+
+
+def is_framing(line: str) -> bool:
+    """True for an attribution line or the fallback note (framing, not a claim to check)."""
+    line = line.strip()
+    return (line.startswith(_HEAD) and line.endswith(_TAIL)) or line == FALLBACK_NOTE
+
+
+def guidance_first(rows: list[int], local_source: Callable[[int], str | None]) -> list[list[int]]:
+    """``rows`` as blocks: the guidance's rows first, then one block per local document, each
+    in the order given. ``local_source`` names a row's local document (None: the guidance)."""
+    guidance = [r for r in rows if local_source(r) is None]
+    blocks: dict[str, list[int]] = {}
+    for row in rows:
+        source = local_source(row)
+        if source is not None:
+            blocks.setdefault(source, []).append(row)
+    return [b for b in (guidance, *blocks.values()) if b]

@@ -1,0 +1,60 @@
+"""The scope stage: which documents a question is answered from, and why.
+
+The policy (see README, "Your documents and the guidance"): a source the user chose wins; the
+`guidance_only` setting or the "National guidance only" choice keeps to the editions; a
+question that asks what *the guidance* says is answered from the editions first, and from the
+user's documents only when the editions don't cover it (and then says so); any other question
+searches everything, with local documents quoted apart and labelled.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from guide_assistant.answer.questions import Question
+from guide_assistant.settings import Settings
+
+NATIONAL = "guidance"  # the pseudo source id meaning "the national guidance editions only"
+
+
+class Scope(BaseModel):
+    """The documents searched first, those searched when they don't cover it, and why."""
+
+    sources: list[str] | None = Field(description="Source ids searched (None: every document).")
+    fallback: list[str] | None = Field(
+        None, description="Searched instead when the first search abstains (local documents)."
+    )
+    reason: str
+
+
+class Scoper:
+    """Knows which documents are the guidance and how questions refer to it."""
+
+    def __init__(self, documents: list[dict[str, Any]], settings: Settings) -> None:
+        self.settings = settings
+        self.guidance = [d["source_id"] for d in documents if d.get("kind", "corpus") == "corpus"]
+        self.local = [d["source_id"] for d in documents if d.get("kind") == "user"]
+        names = {*settings.guidance_words, *(sid.split("-")[0] for sid in self.guidance)}
+        words = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+        self.refers = re.compile(rf"\b({words})\b", re.IGNORECASE) if names else None
+
+    def decide(self, question: Question, chosen: list[str] | None = None) -> Scope:
+        """The scope stage: the documents to answer ``question`` from, with the reason."""
+        chosen = [s for s in chosen or [] if s]
+        if chosen and chosen != [NATIONAL]:
+            expanded = [x for s in chosen for x in (self.guidance if s == NATIONAL else [s])]
+            return Scope(sources=expanded, reason="the sources chosen")
+        if not self.local:
+            return Scope(sources=None, reason="every document (all are guidance editions)")
+        if chosen or self.settings.guidance_only:
+            return Scope(sources=self.guidance, reason="the national guidance only, as asked")
+        if self.refers and self.refers.search(question.query):
+            return Scope(
+                sources=self.guidance,
+                fallback=self.local,
+                reason="the question asks what the guidance says: the guidance editions first",
+            )
+        return Scope(sources=None, reason="every document; local documents are quoted apart")
