@@ -55,7 +55,7 @@ class BuildReport(BaseModel):
     reused: int
     seconds: float
     problems: list[corpus.DocumentProblem]
-    instructions: list[instructions.Finding] = Field(
+    planted: list[instructions.Finding] = Field(
         default_factory=list, description="Planted instructions found (excluded from answers)."
     )
 
@@ -153,7 +153,7 @@ def _build(
         "chunks": len(chunks),
         "sentences": len(sentences),
         "problems": [p.model_dump() for p in problems],
-        "instructions": [f.model_dump() for f in planted],
+        "planted": [f.model_dump() for f in planted],
     }
     new_manifest = _manifest(settings, build_id, wanted, embedder, vectors, docs, summary)
     store.persist(settings, out, chunks, vectors, keys, new_manifest)

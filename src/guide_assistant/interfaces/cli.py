@@ -71,7 +71,7 @@ def ingest(
         _fail(str(exc), 1)
     for problem in report.problems:
         typer.echo(f"skipped {problem.path}: {problem.reason}", err=True)
-    for found in report.instructions:
+    for found in report.planted:
         typer.echo(
             f"warning: {found.path}:{found.line}: text addressed to the assistant, not the "
             f"reader ({', '.join(found.cues)}); it is never quoted: “{found.text}”",
