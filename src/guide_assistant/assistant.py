@@ -37,6 +37,15 @@ class Assistant:
             _register_search(settings),
         )
         self.scoper = Scoper(loaded.manifest["documents"], settings)
+        local = set(self.scoper.local)
+        source_of = {p.id: p.source_id for p in loaded.passages}
+        # Local sentences claiming what "the guidance" says: never the answer to a question
+        # about the guidance (the editions must say it themselves).
+        self.guidance_claims = frozenset(
+            row
+            for row, s in enumerate(loaded.sentences)
+            if source_of[s.passage_id] in local and self.scoper.speaks_for_guidance(s.text)
+        )
         self.abstention = Abstention(
             settings, self.composer.selector.stems, [" ".join(p.section) for p in loaded.passages]
         )
@@ -83,7 +92,7 @@ class Assistant:
         answer = self._answer(asked, route, scoped.sources)
         answer.scope = scoped.reason
         if answer.abstained and scoped.fallback:  # the guidance doesn't cover it: say so
-            local = self._answer(asked, route, scoped.fallback)
+            local = self._answer(asked, route, scoped.fallback, skip=self.guidance_claims)
             if not local.abstained:
                 answer = local
                 answer.answer = f"{provenance.FALLBACK_NOTE}\n\n{answer.answer}"
@@ -91,11 +100,18 @@ class Assistant:
         answer.timings_ms["total"] = round((time.perf_counter() - began) * 1000, 2)
         return answer
 
-    def _answer(self, asked: Question, route: Route, sources: list[str] | None) -> Answer:
-        """Retrieve → compose → abstain over ``sources`` (None: every document)."""
+    def _answer(
+        self,
+        asked: Question,
+        route: Route,
+        sources: list[str] | None,
+        skip: frozenset[int] = frozenset(),
+    ) -> Answer:
+        """Retrieve → compose → abstain over ``sources`` (None: every document), never quoting
+        the sentence rows in ``skip``."""
         found = self.retriever.search(asked, sources)
         composing = time.perf_counter()
-        draft = self.composer.draft(asked, route, found)
+        draft = self.composer.draft(asked, route, found, skip)
         decision = self.abstention.decide(asked, draft.relevance, draft.rows)
         answer = self.composer.compose(asked, found, draft, decision)
         answer.timings_ms = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Set
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,22 +63,31 @@ class Composer:
             if d.get("kind") == "user"
         }
 
-    def draft(self, question: Question, route: Route, found: Retrieved) -> Draft:
-        """The sentences an answer would quote, following the route or its fallback.
+    def draft(
+        self, question: Question, route: Route, found: Retrieved, skip: Set[int] = frozenset()
+    ) -> Draft:
+        """The sentences an answer would quote, following the route or its fallback; never
+        the rows in ``skip`` nor planted instructions.
 
         Relevance for abstaining is the better of the focus and the query's own score, as the
         context alone may carry a follow-up.
         """
-        ranked = self.selector.candidates(question.query, found.picking, found.hits)
+        ranked = self._usable(
+            self.selector.candidates(question.query, found.picking, found.hits), skip
+        )
         if not ranked:
             return Draft([], route, 0.0)
         relevance = ranked[0].score
         if found.focus is not None:
             plain = self.selector.candidates(question.query, found.vector, found.hits)
-            relevance = max(relevance, plain[0].score)
+            relevance = max([relevance, *(c.score for c in self._usable(plain, skip)[:1])])
         rows, taken = self._rows(question, route, found, ranked)
-        rows = [r for r in rows if not self.index.sentences[r].instruction]  # never quoted
+        sentences = self.index.sentences
+        rows = [r for r in rows if r not in skip and not sentences[r].instruction]
         return Draft(rows, taken, relevance)
+
+    def _usable(self, ranked: list[Candidate], skip: Set[int]) -> list[Candidate]:
+        return [c for c in ranked if c.row not in skip] if skip else ranked
 
     def _rows(
         self, question: Question, route: Route, found: Retrieved, ranked: list[Candidate]

@@ -3,8 +3,9 @@
 The policy (see README, "Your documents and the guidance"): a source the user chose wins; the
 `guidance_only` setting or the "National guidance only" choice keeps to the editions; a
 question that asks what *the guidance* says is answered from the editions first, and from the
-user's documents only when the editions don't cover it (and then says so); any other question
-searches everything, with local documents quoted apart and labelled.
+user's documents only when the editions don't cover it (then it says so, and never quotes a
+local sentence that itself claims what "the guidance" says); any other question searches
+everything, with local documents quoted apart and labelled.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ class Scoper:
         words = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
         self.refers = re.compile(rf"\b({words})\b", re.IGNORECASE) if names else None
 
+    def speaks_for_guidance(self, text: str) -> bool:
+        """True when ``text`` refers to the guidance ('The guidance requires…'): from a local
+        document, a claim about the guidance that the editions must back, not the document."""
+        return bool(self.refers and self.refers.search(text))
+
     def decide(self, question: Question, chosen: list[str] | None = None) -> Scope:
         """The scope stage: the documents to answer ``question`` from, with the reason."""
         chosen = [s for s in chosen or [] if s]
@@ -51,7 +57,7 @@ class Scoper:
             return Scope(sources=None, reason="every document (all are guidance editions)")
         if chosen or self.settings.guidance_only:
             return Scope(sources=self.guidance, reason="the national guidance only, as asked")
-        if self.refers and self.refers.search(question.query):
+        if self.speaks_for_guidance(question.query):
             return Scope(
                 sources=self.guidance,
                 fallback=self.local,
