@@ -261,21 +261,14 @@ class Settings(BaseSettings):
         default_factory=RegisterSearchTuning,
         description="Search of the obligations register (CLI, Obligations tab, duty answers).",
     )
-    guidance_only: bool = Field(
-        False,
-        description="Answer from the national guidance editions only, never from documents "
-        "added to the user documents folder (the chat and `ask --guidance-only` also offer it).",
-    )
+    guidance_only: bool = Field(False, description="Answer from the guidance editions only.")
     guidance_words: list[str] = Field(
         default_factory=lambda: ["guidance", "guideline", "guidelines"],
-        description="Words by which a question refers to the national guidance ('what does the "
-        "guidance require…'); the editions' own short names (the first part of each source id, "
-        "e.g. 'hee') are added at load. Such a question is answered from the editions first.",
+        description="Words by which a question refers to the guidance (plus each edition's "
+        "source-id prefix, e.g. 'hee'): such questions are answered from the editions first.",
     )
     write_pause_at: Literal["chroma", "bm25", "manifest", "pointer"] | None = Field(
-        None,
-        description="Tests only: pause the build's write phase at this point (marked by a file "
-        "'.paused-at-<point>' in the build folder) so a test can kill it there.",
+        None, description="Tests only: pause a build's write at this point, to kill it there."
     )
     follow_up_words: int = Field(
         3,
