@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from guide_assistant.answer import support
+from guide_assistant.answer import provenance, support
 from guide_assistant.assistant import Assistant
 from guide_assistant.index import build as indexing
 from guide_assistant.ingest import chunking, corpus, instructions
@@ -130,3 +130,4 @@ def test_planted_sentences_are_never_quoted(planted_index, planted_assistants, s
     for citation in answer.shown_citations:  # the passage still shows it, marked as withheld
         held = [p for p in planted if p in citation.text]
         assert sorted(citation.withheld) == sorted(held)
+        assert not any(p in provenance.model_text(citation) for p in planted)  # not for a model

@@ -37,15 +37,7 @@ class Assistant:
             _register_search(settings),
         )
         self.scoper = Scoper(loaded.manifest["documents"], settings)
-        local = set(self.scoper.local)
-        source_of = {p.id: p.source_id for p in loaded.passages}
-        # Local sentences claiming what "the guidance" says: never the answer to a question
-        # about the guidance (the editions must say it themselves).
-        self.guidance_claims = frozenset(
-            row
-            for row, s in enumerate(loaded.sentences)
-            if source_of[s.passage_id] in local and self.scoper.speaks_for_guidance(s.text)
-        )
+        self.guidance_claims = self.scoper.guidance_claims(loaded)
         self.abstention = Abstention(
             settings, self.composer.selector.stems, [" ".join(p.section) for p in loaded.passages]
         )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from guide_assistant.models import Citation
+
 ATTRIBUTION = "Your organisation's document ‘{file}’ says (a local document, not the guidance):"
 _HEAD, _TAIL = ATTRIBUTION.split("{file}")
 FALLBACK_NOTE = (
@@ -37,3 +39,12 @@ def guidance_first(rows: list[int], local_source: Callable[[int], str | None]) -
         if source is not None:
             blocks.setdefault(source, []).append(row)
     return [b for b in (guidance, *blocks.values()) if b]
+
+
+def model_text(citation: Citation) -> str:
+    """A cited passage as a generative mode may give it to a model: without the sentences that
+    address the assistant (they are shown to people, marked, but never passed on as input)."""
+    text = citation.text
+    for sentence in citation.withheld:
+        text = text.replace(sentence, "")
+    return text

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from guide_assistant.answer.questions import Question
+from guide_assistant.index.store import LoadedIndex
 from guide_assistant.settings import Settings
 
 NATIONAL = "guidance"  # the pseudo source id meaning "the national guidance editions only"
@@ -46,6 +47,17 @@ class Scoper:
         """True when ``text`` refers to the guidance ('The guidance requires…'): from a local
         document, a claim about the guidance that the editions must back, not the document."""
         return bool(self.refers and self.refers.search(text))
+
+    def guidance_claims(self, index: LoadedIndex) -> frozenset[int]:
+        """Sentence rows of local documents that claim what "the guidance" says: never the
+        answer to a question about the guidance (the editions must say it themselves)."""
+        local = set(self.local)
+        source_of = {p.id: p.source_id for p in index.passages}
+        return frozenset(
+            row
+            for row, s in enumerate(index.sentences)
+            if source_of[s.passage_id] in local and self.speaks_for_guidance(s.text)
+        )
 
     def decide(self, question: Question, chosen: list[str] | None = None) -> Scope:
         """The scope stage: the documents to answer ``question`` from, with the reason."""
