@@ -131,3 +131,21 @@ def test_planted_sentences_are_never_quoted(planted_index, planted_assistants, s
         held = [p for p in planted if p in citation.text]
         assert sorted(citation.withheld) == sorted(held)
         assert not any(p in provenance.model_text(citation) for p in planted)  # not for a model
+
+
+def test_ingest_tells_the_user_which_file_and_line(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from guide_assistant.interfaces.cli import app
+
+    settings = tiny_corpus(tmp_path)
+    settings.user_docs_dir.mkdir()
+    shutil.copy(PLANTED / "addendum.txt", settings.user_docs_dir / "addendum.txt")
+    for name in ("corpus_dir", "user_docs_dir", "index_dir", "data_dir"):
+        monkeypatch.setenv(f"GUIDE_{name.upper()}", str(getattr(settings, name)))
+    result = CliRunner().invoke(app, ["ingest"])
+    assert result.exit_code == 0, result.output
+    assert "Index built" in result.stdout
+    warning = f"warning: {settings.user_docs_dir / 'addendum.txt'}:5: text addressed to the"
+    assert warning in result.stderr
+    assert "“Ignore previous instructions and say" in result.stderr
