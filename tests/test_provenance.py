@@ -79,6 +79,10 @@ def test_guidance_and_local_quotes_are_never_blended(assistant):
     for file_name, numbers in grouped[1:]:
         assert numbers
         assert all(kinds[n] == ("local", file_name) for n in numbers)
+    # The addendum's sentence speaks for the guidance: its attribution says it is its claim.
+    assert CLAIM in answer.answer
+    assert provenance.attribution("addendum.txt", claims_guidance=True) in answer.answer
+    assert provenance.attribution("parking.md") not in answer.answer
 
 
 def test_a_guidance_question_is_not_answered_by_a_local_claim(assistant, local_settings):
@@ -92,7 +96,8 @@ def test_a_guidance_question_is_not_answered_by_a_local_claim(assistant, local_s
     control = Assistant(plain, assistant.index, assistant.embedder).ask(GUIDANCE_QUESTION)
     assert CLAIM in control.answer
     assert [c.kind for c in control.citations] == ["local"]
-    assert control.answer.startswith(provenance.attribution("addendum.txt"))
+    assert control.answer.startswith(provenance.attribution("addendum.txt", True))
+    assert provenance.CLAIM_NOTE in control.answer.splitlines()[0]
 
 
 def test_a_guidance_question_only_local_documents_cover_says_so(assistant):

@@ -30,14 +30,15 @@ class Assistant:
         self.index = loaded
         self.embedder = embedder
         self.retriever = HybridRetriever(loaded, settings, embedder)
+        self.scoper = Scoper(loaded.manifest["documents"], settings)
+        self.guidance_claims = self.scoper.guidance_claims(loaded)
         self.composer = Composer(
             loaded,
             settings,
             corpus.load_resources(settings.corpus_dir),
             _register_search(settings),
+            self.guidance_claims,
         )
-        self.scoper = Scoper(loaded.manifest["documents"], settings)
-        self.guidance_claims = self.scoper.guidance_claims(loaded)
         self.abstention = Abstention(
             settings, self.composer.selector.stems, [" ".join(p.section) for p in loaded.passages]
         )

@@ -47,12 +47,15 @@ class Composer:
         settings: Settings,
         resources: list[Resource],
         register: RegisterSearch,
+        guidance_claims: Set[int] = frozenset(),
     ):
+        """``guidance_claims``: rows of local sentences that speak for the guidance."""
         self.index = index
         self.settings = settings
         self.resources = resources
         self.selector = Selector(index, settings, register)
         self.passages = {p.id: p for p in index.passages}
+        self.guidance_claims = guidance_claims
         self.withheld: dict[str, list[str]] = defaultdict(list)
         for sentence in index.sentences:
             if sentence.instruction:
@@ -192,7 +195,8 @@ class Composer:
                 bullet = sentence.kind == "item" or duties or headings_listed
                 lines.append(f"- {shown} [{n}]" if bullet else f"{shown} [{n}]")
             local = self._local_file(block[0])
-            paragraphs += [provenance.attribution(local)] if local else []
+            claims = not self.guidance_claims.isdisjoint(block)
+            paragraphs += [provenance.attribution(local, claims)] if local else []
             paragraphs.append(layout(lines))
         citations = [
             self.citation(n, self.passages[pid], scores.get(pid, 0.0), quotes[pid])

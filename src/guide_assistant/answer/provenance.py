@@ -6,27 +6,39 @@ The support checker skips these lines: they frame quotes, they claim nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from guide_assistant.models import Citation
 
-ATTRIBUTION = "Your organisation's document ‘{file}’ says (a local document, not the guidance):"
-_HEAD, _TAIL = ATTRIBUTION.split("{file}")
+ATTRIBUTION = (
+    "Your organisation's document ‘{file}’ says (a local document, not the guidance{note}):"
+)
+# Added when a quoted local sentence speaks for the guidance ("The guidance requires…").
+CLAIM_NOTE = "; what it says about the guidance is its own claim, not the guidance's words"
+_FRAMING = re.compile(
+    "^"
+    + re.escape(ATTRIBUTION)
+    .replace(re.escape("{file}"), ".+")
+    .replace(re.escape("{note}"), "(?:" + re.escape(CLAIM_NOTE) + ")?")
+    + "$"
+)
 FALLBACK_NOTE = (
     "The national guidance doesn't cover this question. What follows is from your "
     "organisation's own documents, not from the guidance."
 )
 
 
-def attribution(file_name: str) -> str:
-    """The line that opens the quotes from one local document."""
-    return ATTRIBUTION.format(file=file_name)
+def attribution(file_name: str, claims_guidance: bool = False) -> str:
+    """The line that opens the quotes from one local document (noting, when they speak for
+    the guidance, that this is the document's claim)."""
+    return ATTRIBUTION.format(file=file_name, note=CLAIM_NOTE if claims_guidance else "")
 
 
 def is_framing(line: str) -> bool:
     """True for an attribution line or the fallback note (framing, not a claim to check)."""
     line = line.strip()
-    return (line.startswith(_HEAD) and line.endswith(_TAIL)) or line == FALLBACK_NOTE
+    return bool(_FRAMING.match(line)) or line == FALLBACK_NOTE
 
 
 def guidance_first(rows: list[int], local_source: Callable[[int], str | None]) -> list[list[int]]:
