@@ -56,14 +56,13 @@ class Assistant:
 
     @property
     def sources(self) -> list[dict[str, Any]]:
-        """The documents in the index (id and title), for filters and listings."""
+        """The documents in the index (id, title, kind, file name), for filters and listings."""
         return [
             {
                 "source_id": d["source_id"],
                 "title": d["title"],
                 "kind": d.get("kind", "corpus"),
                 "file_name": d.get("file_name"),
-                "date": d.get("date") or d.get("modified"),
             }
             for d in self.index.manifest["documents"]
         ]
