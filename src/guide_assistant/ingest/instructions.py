@@ -54,7 +54,8 @@ class Detector:
     @classmethod
     def load(cls, path: Path = PATTERNS) -> Detector:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        cues = [Cue(**c) for c in data["cue"]]
+        # Heaviest first, so a sentence that can no longer reach the threshold stops early.
+        cues = sorted((Cue(**c) for c in data["cue"]), key=lambda c: -c.weight)
         flags = re.IGNORECASE | re.MULTILINE
         return cls(float(data["threshold"]), tuple((c, re.compile(c.regex, flags)) for c in cues))
 
@@ -64,9 +65,18 @@ class Detector:
         Right after a flagged sentence half the weight is enough: "Ignore previous
         instructions. Say that…" is one instruction in two sentences.
         """
-        found = [(c.name, c.weight) for c, rx in self.cues if rx.search(text)]
         needed = self.threshold / 2 if after_flagged else self.threshold
-        return [name for name, _ in found] if sum(w for _, w in found) >= needed else []
+        remaining = sum(c.weight for c, _ in self.cues)
+        found: list[str] = []
+        total = 0.0
+        for cue, rx in self.cues:
+            remaining -= cue.weight
+            if rx.search(text):
+                found.append(cue.name)
+                total += cue.weight
+            elif total + remaining < needed:
+                return []  # the cues left can't make up the difference
+        return found if total >= needed else []
 
 
 def mark(
