@@ -263,7 +263,7 @@ class Settings(BaseSettings):
     )
     guidance_only: bool = Field(False, description="Answer from the guidance editions only.")
     guidance_words: list[str] = Field(
-        default_factory=lambda: ["guidance", "guideline", "guidelines"],
+        default_factory=lambda: ["guidance"],
         description="Words by which a question refers to the guidance (plus each edition's "
         "source-id prefix, e.g. 'hee'): such questions are answered from the editions first.",
     )

@@ -39,14 +39,22 @@ class Scoper:
         self.settings = settings
         self.guidance = [d["source_id"] for d in documents if d.get("kind", "corpus") == "corpus"]
         self.local = [d["source_id"] for d in documents if d.get("kind") == "user"]
-        names = {*settings.guidance_words, *(sid.split("-")[0] for sid in self.guidance)}
-        words = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
-        self.refers = re.compile(rf"\b({words})\b", re.IGNORECASE) if names else None
+        words = _alternation(settings.guidance_words)
+        prefixes = _alternation([sid.split("-")[0] for sid in self.guidance])
+        # A question may drop the article ("what does guidance say"); a document's sentence
+        # speaks for the guidance with it ("The guidance requires…"), or by an edition's name
+        # ("HEE expects…"), not when a NICE guideline says "this guidance covers…".
+        self.asks = _words_pattern([words, prefixes])
+        self.claims = _words_pattern([f"the (?:{words})" if words else "", prefixes])
+
+    def asks_about_guidance(self, question: str) -> bool:
+        """True when a question refers to the guidance ('what does the guidance require…')."""
+        return bool(self.asks and self.asks.search(question))
 
     def speaks_for_guidance(self, text: str) -> bool:
-        """True when ``text`` refers to the guidance ('The guidance requires…'): from a local
-        document, a claim about the guidance that the editions must back, not the document."""
-        return bool(self.refers and self.refers.search(text))
+        """True when a local document's ``text`` claims what the guidance says ('The guidance
+        requires…'): a claim the editions must back, not the document."""
+        return bool(self.claims and self.claims.search(text))
 
     def guidance_claims(self, index: LoadedIndex) -> frozenset[int]:
         """Sentence rows of local documents that claim what "the guidance" says: never the
@@ -69,10 +77,21 @@ class Scoper:
             return Scope(sources=None, reason="every document (all are guidance editions)")
         if chosen or self.settings.guidance_only:
             return Scope(sources=self.guidance, reason="the national guidance only, as asked")
-        if self.speaks_for_guidance(question.query):
+        if self.asks_about_guidance(question.query):
             return Scope(
                 sources=self.guidance,
                 fallback=self.local,
                 reason="the question asks what the guidance says: the guidance editions first",
             )
         return Scope(sources=None, reason="every document; local documents are quoted apart")
+
+
+def _alternation(words: list[str]) -> str:
+    """A regex alternation of ``words``, longest first ('' for none)."""
+    return "|".join(sorted({re.escape(w) for w in words if w}, key=len, reverse=True))
+
+
+def _words_pattern(parts: list[str]) -> re.Pattern[str] | None:
+    """Whole-word, case-blind pattern for any of ``parts`` (None when all are empty)."""
+    joined = "|".join(p for p in parts if p)
+    return re.compile(rf"\b(?:{joined})\b", re.IGNORECASE) if joined else None
