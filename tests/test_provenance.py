@@ -159,3 +159,19 @@ def test_the_chat_offers_the_national_guidance_only(assistant, local_settings):
     choices = ChatHandlers(assistant, local_settings).source_choices()
     assert ("National guidance only", NATIONAL) in choices
     assert ("Local: parking.md", "user-parking") in choices
+
+
+def test_what_refers_to_the_guidance():
+    from guide_assistant.answer.scope import Scoper
+
+    documents = [
+        {"source_id": "hee-2020-guidance"},
+        {"source_id": "user-ng10", "kind": "user"},
+    ]
+    scoper = Scoper(documents, Settings())
+    assert scoper.asks_about_guidance("what does guidance say about supervision?")
+    assert scoper.asks_about_guidance("does HEE cover AMHPs?")
+    assert not scoper.asks_about_guidance("where do staff park?")
+    assert scoper.speaks_for_guidance("The guidance requires 100 hours of supervision.")
+    assert scoper.speaks_for_guidance("HEE expects monthly supervision.")
+    assert not scoper.speaks_for_guidance("This guidance covers violence and aggression.")
