@@ -6,18 +6,19 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from guide_assistant.answer import routing
+from guide_assistant.answer import provenance, routing
 from guide_assistant.answer.abstention import Abstention
 from guide_assistant.answer.extractive import Composer
 from guide_assistant.answer.language import LanguageDetector
-from guide_assistant.answer.questions import Understanding
+from guide_assistant.answer.questions import Question, Understanding
 from guide_assistant.answer.retrieval import HybridRetriever
+from guide_assistant.answer.scope import Scoper
 from guide_assistant.answer.spelling import model_words
 from guide_assistant.index import build as indexing
 from guide_assistant.index import store
 from guide_assistant.index.embedding import Embedder
 from guide_assistant.ingest import corpus
-from guide_assistant.models import Answer, ChatMessage
+from guide_assistant.models import Answer, ChatMessage, Route
 from guide_assistant.obligations import register
 from guide_assistant.obligations.search import RegisterSearch
 from guide_assistant.settings import Settings
@@ -35,11 +36,14 @@ class Assistant:
             settings, loaded.lexicon, model_words(embedder.tokenizer.get_vocab())
         )
         self.retriever = HybridRetriever(loaded, settings, embedder)
+        self.scoper = Scoper(loaded.manifest["documents"], settings)
+        self.guidance_claims = self.scoper.guidance_claims(loaded)
         self.composer = Composer(
             loaded,
             settings,
             corpus.load_resources(settings.corpus_dir),
             _register_search(settings),
+            self.guidance_claims,
         )
         self.abstention = Abstention(
             settings,
@@ -61,9 +65,14 @@ class Assistant:
 
     @property
     def sources(self) -> list[dict[str, Any]]:
-        """The documents in the index (id and title), for filters and listings."""
+        """The documents in the index (id, title, kind, file name), for filters and listings."""
         return [
-            {"source_id": d["source_id"], "title": d["title"], "kind": d.get("kind", "corpus")}
+            {
+                "source_id": d["source_id"],
+                "title": d["title"],
+                "kind": d.get("kind", "corpus"),
+                "file_name": d.get("file_name"),
+            }
             for d in self.index.manifest["documents"]
         ]
 
@@ -73,22 +82,44 @@ class Assistant:
         history: Sequence[ChatMessage | dict[str, str]] | None = None,
         sources: list[str] | None = None,
     ) -> Answer:
-        """Answer ``question`` in the context of ``history``; raises ``QuestionError``."""
+        """Answer ``question`` in the context of ``history``; raises ``QuestionError``.
+
+        ``sources`` limits the documents (``scope.NATIONAL``: the guidance editions only).
+        """
         began = time.perf_counter()
         asked = self.understanding.understand(question, history)
         if (not_english := self.language.refusal(asked.text)) is not None:
             return not_english  # one line, before anything is retrieved
         route = routing.route(asked)
+        scoped = self.scoper.decide(asked, sources)
+        answer = self._answer(asked, route, scoped.sources)
+        answer.scope = scoped.reason
+        if answer.abstained and scoped.fallback:  # the guidance doesn't cover it: say so
+            local = self._answer(asked, route, scoped.fallback, skip=self.guidance_claims)
+            if not local.abstained:
+                answer = local
+                answer.answer = f"{provenance.FALLBACK_NOTE}\n\n{answer.answer}"
+                answer.scope = f"{scoped.reason}; they don't cover it, so the local documents"
+        answer.timings_ms["total"] = round((time.perf_counter() - began) * 1000, 2)
+        return answer
+
+    def _answer(
+        self,
+        asked: Question,
+        route: Route,
+        sources: list[str] | None,
+        skip: frozenset[int] = frozenset(),
+    ) -> Answer:
+        """Retrieve → compose → abstain over ``sources`` (None: every document), never quoting
+        the sentence rows in ``skip``."""
         found = self.retriever.search(asked, sources)
         composing = time.perf_counter()
-        draft = self.composer.draft(asked, route, found)
+        draft = self.composer.draft(asked, route, found, skip)
         decision = self.abstention.decide(asked, draft.relevance, draft.rows)
         answer = self.composer.compose(asked, found, draft, decision)
-        done = time.perf_counter()
         answer.timings_ms = {
             **{k: round(v, 2) for k, v in found.timings_ms.items()},
-            "compose": round((done - composing) * 1000, 2),
-            "total": round((done - began) * 1000, 2),
+            "compose": round((time.perf_counter() - composing) * 1000, 2),
         }
         return answer
 

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 SECTION_SEP = " › "
+LOCAL_LABEL = "Local document (not the guidance)"
 
 
 class SourceDocument(BaseModel):
@@ -19,6 +20,9 @@ class SourceDocument(BaseModel):
     url: str | None = None
     path: str = Field(description="File the text was read from.")
     kind: Literal["corpus", "user"] = "corpus"
+    date: str | None = Field(None, description="An edition's publication date, as printed.")
+    file_name: str | None = Field(None, description="A user's file: its name in the folder.")
+    modified: str | None = Field(None, description="A user's file: last modified (ISO date).")
 
 
 class Resource(BaseModel):
@@ -66,6 +70,11 @@ class Sentence(BaseModel):
     kind: Literal["para", "item", "row", "heading"] = "para"
     group: int = Field(0, description="Ordinal of its paragraph / list / table in the corpus.")
     children: int = Field(0, description="For a heading: the group of its sub-headings.")
+    instruction: bool = Field(
+        False,
+        description="Addressed to the assistant, not the reader (a planted instruction, found "
+        "at ingest): never quoted in an answer nor given to a model.",
+    )
 
 
 class Citation(BaseModel):
@@ -84,6 +93,24 @@ class Citation(BaseModel):
     quotes: list[str] = Field(
         default_factory=list, description="Sentences of the answer taken from this passage."
     )
+    kind: Literal["guidance", "local"] = Field(
+        "guidance",
+        description="guidance: one of the national guidance editions; local: a document the "
+        "user added (never to be read as the guidance).",
+    )
+    file_name: str | None = Field(None, description="A local document's file name.")
+    withheld: list[str] = Field(
+        default_factory=list,
+        description="Sentences of this passage addressed to the assistant (planted "
+        "instructions, found at ingest): shown in the passage, never quoted or obeyed.",
+    )
+
+    @property
+    def label(self) -> str:
+        """How the source is named wherever it is shown: a local document by its file name."""
+        if self.kind == "local":
+            return f"{LOCAL_LABEL}: {self.file_name or self.source_id} — “{self.title}”"
+        return self.title
 
 
 class Route(BaseModel):
@@ -117,6 +144,7 @@ class Answer(BaseModel):
     retrieved: list[str] = Field(
         default_factory=list, description="Ids of the passages retrieved, best first."
     )
+    scope: str | None = Field(None, description="Which documents were searched, and why.")
 
     @property
     def shown_citations(self) -> list[Citation]:

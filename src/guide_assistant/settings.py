@@ -189,6 +189,15 @@ class Settings(BaseSettings):
     spelling: SpellingSettings = Field(
         default_factory=SpellingSettings, description="Spelling normalisation of questions."
     )
+    guidance_only: bool = Field(False, description="Answer from the guidance editions only.")
+    guidance_words: list[str] = Field(
+        default_factory=lambda: ["guidance"],
+        description="Words by which a question refers to the guidance (plus each edition's "
+        "source-id prefix, e.g. 'hee'): such questions are answered from the editions first.",
+    )
+    write_pause_at: Literal["chroma", "bm25", "manifest", "pointer"] | None = Field(
+        None, description="Tests only: pause a build's write at this point, to kill it there."
+    )
     follow_up_words: int = Field(
         3,
         description="A question with at most this many content words leans on the one before "

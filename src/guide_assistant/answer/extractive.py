@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Set
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from guide_assistant.answer import provenance
 from guide_assistant.answer.abstention import Decision
 from guide_assistant.answer.answer_types import AnswerType
 from guide_assistant.answer.questions import Question
@@ -58,21 +61,37 @@ class Composer:
         settings: Settings,
         resources: list[Resource],
         register: RegisterSearch,
+        guidance_claims: Set[int] = frozenset(),
     ):
+        """``guidance_claims``: rows of local sentences that speak for the guidance."""
         self.index = index
         self.settings = settings
         self.resources = resources
         self.selector = Selector(index, settings, register)
         self.passages = {p.id: p for p in index.passages}
+        self.guidance_claims = guidance_claims
+        self.withheld: dict[str, list[str]] = defaultdict(list)
+        for sentence in index.sentences:
+            if sentence.instruction:
+                self.withheld[sentence.passage_id].append(sentence.text)
+        self.local_files = {
+            d["source_id"]: d.get("file_name") or Path(d["path"]).name
+            for d in index.manifest["documents"]
+            if d.get("kind") == "user"
+        }
 
-    def draft(self, question: Question, route: Route, found: Retrieved) -> Draft:
-        """The sentences an answer would quote, following the route or its fallback.
+    def draft(
+        self, question: Question, route: Route, found: Retrieved, skip: Set[int] = frozenset()
+    ) -> Draft:
+        """The sentences an answer would quote, following the route or its fallback; never
+        the rows in ``skip`` nor planted instructions.
 
         Relevance for abstaining is the better of the focus and the query's own score, as the
         context alone may carry a follow-up.
         """
-        ranked = self.selector.candidates(
-            question.query, found.picking, found.hits, question.wanted
+        ranked = self._usable(
+            self.selector.candidates(question.query, found.picking, found.hits, question.wanted),
+            skip,
         )
         hits = self.selector.rerank(found.hits, ranked)[: self.settings.top_k]
         kept = {h.passage.id for h in hits}  # an answer quotes only what it lists as retrieved
@@ -82,10 +101,15 @@ class Composer:
         relevance = max(c.score for c in ranked)
         if found.focus is not None:
             plain = self.selector.candidates(question.query, found.vector, found.hits)
-            relevance = max(relevance, max(c.score for c in plain))
+            relevance = max([relevance, *(c.score for c in self._usable(plain, skip))])
         ranked = self.selector.fitting(ranked, question.wanted)
         rows, taken = self._rows(question, route, found, ranked)
+        sentences = self.index.sentences
+        rows = [r for r in rows if r not in skip and not sentences[r].instruction]
         return Draft(rows, taken, relevance, hits)
+
+    def _usable(self, ranked: list[Candidate], skip: Set[int]) -> list[Candidate]:
+        return [c for c in ranked if c.row not in skip] if skip else ranked
 
     def _rows(
         self, question: Question, route: Route, found: Retrieved, ranked: list[Candidate]
@@ -123,6 +147,9 @@ class Composer:
             start=passage.start,
             end=passage.end,
             quotes=quotes,
+            kind="local" if passage.source_id in self.local_files else "guidance",
+            file_name=self.local_files.get(passage.source_id),
+            withheld=self.withheld.get(passage.id, []),
         )
 
     def linked_resources(self, citations: list[Citation]) -> list[Resource]:
@@ -167,6 +194,10 @@ class Composer:
         answer.retrieved = [h.passage.id for h in draft.hits]
         return answer
 
+    def _local_file(self, row: int) -> str | None:
+        """The file name of the local document a sentence is from (None: the guidance)."""
+        return self.local_files.get(self.passages[self.index.sentences[row].passage_id].source_id)
+
     def _quote(self, question: Question, hits: list[Hit], draft: Draft) -> Answer:
         """The draft's sentences, verbatim but for emphasis and footnote marks, each marked."""
         sentences = self.index.sentences
@@ -176,21 +207,27 @@ class Composer:
         duties = draft.route.name == "register"
         numbers: dict[str, int] = {}
         quotes: dict[str, list[str]] = defaultdict(list)
-        lines: list[str] = []
-        for row in draft.rows:
-            sentence = sentences[row]
-            n = numbers.setdefault(sentence.passage_id, len(numbers) + 1)
-            shown = EMPHASIS.sub("", FOOTNOTE.sub("", sentence.text)).strip()
-            quotes[sentence.passage_id].append(sentence.text)
-            bullet = sentence.kind == "item" or duties or headings_listed
-            lines.append(f"- {shown} [{n}]" if bullet else f"{shown} [{n}]")
+        paragraphs: list[str] = []
+        for block in provenance.guidance_first(draft.rows, self._local_file):
+            lines: list[str] = []
+            for row in block:
+                sentence = sentences[row]
+                n = numbers.setdefault(sentence.passage_id, len(numbers) + 1)
+                shown = EMPHASIS.sub("", FOOTNOTE.sub("", sentence.text)).strip()
+                quotes[sentence.passage_id].append(sentence.text)
+                bullet = sentence.kind == "item" or duties or headings_listed
+                lines.append(f"- {shown} [{n}]" if bullet else f"{shown} [{n}]")
+            local = self._local_file(block[0])
+            claims = not self.guidance_claims.isdisjoint(block)
+            paragraphs += [provenance.attribution(local, claims)] if local else []
+            paragraphs.append(layout(lines))
         citations = [
             self.citation(n, self.passages[pid], scores.get(pid, 0.0), quotes[pid])
             for pid, n in numbers.items()
         ]
         return Answer(
             question=question.text,
-            answer=layout(lines),
+            answer="\n\n".join(paragraphs),
             citations=citations,
             resources=self.linked_resources(citations),
             query=question.query,

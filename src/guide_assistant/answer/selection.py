@@ -65,7 +65,11 @@ class Selector:
         self.sentences = index.sentences
         self.rows_by_passage: dict[str, list[int]] = defaultdict(list)
         self.rows_by_group: dict[int, list[int]] = defaultdict(list)
+        # Planted instructions (found at ingest) are in no table: never scored, never quoted.
+        self.blocked = {row for row, s in enumerate(index.sentences) if s.instruction}
         for row, sentence in enumerate(index.sentences):
+            if row in self.blocked:
+                continue
             self.rows_by_passage[sentence.passage_id].append(row)
             self.rows_by_group[sentence.group].append(row)
         source_of = {p.id: p.source_id for p in index.passages}
@@ -195,8 +199,9 @@ class Selector:
 
     def _previous(self, row: int) -> int | None:
         """The sentence before ``row`` in the same passage."""
-        if row > 0 and self.sentences[row - 1].passage_id == self.sentences[row].passage_id:
-            return row - 1
+        before = row - 1
+        if row > 0 and self.sentences[before].passage_id == self.sentences[row].passage_id:
+            return None if before in self.blocked else before
         return None
 
     def _best_sentences(self, ranked: list[Candidate]) -> tuple[list[Candidate], int]:
@@ -241,7 +246,12 @@ class Selector:
         rows = {c.row for c in chosen}
         following = best + 1
         terse = words < self.settings.prose.terse_words
-        if terse and following < len(self.sentences) and self._previous(following) == best:
+        if (
+            terse
+            and following < len(self.sentences)
+            and following not in self.blocked
+            and self._previous(following) == best
+        ):
             rows.add(following)  # too terse to read well alone
         for row in sorted(rows):
             text = self.sentences[row].text

@@ -11,6 +11,7 @@ import re
 
 from pydantic import BaseModel
 
+from guide_assistant.answer import provenance
 from guide_assistant.models import Answer
 from guide_assistant.text import content_stems, normalise
 
@@ -42,6 +43,8 @@ def claims(answer_text: str) -> list[Claim]:
     """Split an answer into sentences / list items, each with its ``[n]`` markers."""
     out = []
     for line in answer_text.splitlines():
+        if provenance.is_framing(line):
+            continue  # "Your organisation's document … says:" frames quotes, claims nothing
         line = line.strip().removeprefix("- ").strip()
         for piece in SENTENCE.split(line):
             piece = piece.strip()

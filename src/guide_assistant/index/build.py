@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from guide_assistant.index import chroma, store
 from guide_assistant.index.embedding import Embedder
-from guide_assistant.ingest import chunking, corpus, lexicon, readers
+from guide_assistant.ingest import chunking, corpus, instructions, lexicon, readers
 from guide_assistant.settings import Settings
 
 
@@ -55,6 +55,9 @@ class BuildReport(BaseModel):
     reused: int
     seconds: float
     problems: list[corpus.DocumentProblem]
+    planted: list[instructions.Finding] = Field(
+        default_factory=list, description="Planted instructions found (excluded from answers)."
+    )
 
 
 def fingerprint(settings: Settings) -> dict[str, Any]:
@@ -66,7 +69,8 @@ def fingerprint(settings: Settings) -> dict[str, Any]:
         "chunk_max_tokens": settings.chunk_max_tokens,
         # The code that turns files into chunks: a change to it must rebuild, not reuse.
         "pipeline": corpus.fingerprint_files(
-            [Path(m.__file__ or "") for m in (chunking, corpus, readers)]
+            [Path(m.__file__ or "") for m in (chunking, corpus, readers, instructions)]
+            + [instructions.PATTERNS]
         ),
         "chroma": [settings.chroma_mode, settings.chroma_host, settings.chroma_port]
         if settings.chroma_mode == "server"
@@ -132,6 +136,7 @@ def _build(
     docs, problems = corpus.load_corpus(settings)
     embedder = embedder or Embedder(settings.embedding_model, settings.embed_batch_size)
     chunks = chunking.chunk_corpus(docs, embedder.count_tokens, settings.chunk_max_tokens)
+    planted = instructions.mark(docs, chunks)
     sentences = [s for c in chunks for s in c.sentences]
     cache = {} if rebuild else store.embedding_cache(previous)
     if manifest and manifest["embedding_model"] != settings.embedding_model:
@@ -148,11 +153,12 @@ def _build(
         "chunks": len(chunks),
         "sentences": len(sentences),
         "problems": [p.model_dump() for p in problems],
+        "planted": [f.model_dump() for f in planted],
     }
     new_manifest = _manifest(settings, build_id, wanted, embedder, vectors, docs, summary)
     lexicon.persist(lexicon.mine([d.text for d in docs]), out)
     store.persist(settings, out, chunks, vectors, keys, new_manifest)
-    store.write_atomic(settings.index_dir / store.POINTER, build_id)
+    store.switch_current(settings, out)
     _prune(settings, keep={out, previous})
     return BuildReport(
         **summary,
@@ -196,7 +202,10 @@ def _prune(settings: Settings, keep: set[Path | None]) -> None:
     """Remove older build folders (interrupted ones included) and their server collections.
 
     The build that was current until now is kept: a running app may still be reading it.
+    Temp files of a pointer switch that was killed go too (the build lock is held here).
     """
+    for stale in settings.index_dir.glob(f".{store.POINTER}.*.tmp"):
+        stale.unlink(missing_ok=True)
     for old in (settings.index_dir / "builds").iterdir():
         if old in keep or not old.is_dir():
             continue

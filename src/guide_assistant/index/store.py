@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -31,8 +33,9 @@ if TYPE_CHECKING:
 
 MANIFEST = "manifest.json"
 POINTER = "CURRENT"
-FORMAT = 3  # bump when the build layout changes: older builds are then rebuilt, not misread
+FORMAT = 4  # bump when the build layout changes: older builds are then rebuilt, not misread
 VERSIONED = ("chromadb", "llama-index-core", "sentence-transformers", "bm25s")
+PAUSE_LIMIT_S = 120.0  # a test's pause point must never hang a forgotten build for ever
 REBUILD = "run `guide-assistant ingest --rebuild` (or `make index`)"
 
 
@@ -59,13 +62,24 @@ def read_manifest(build: Path) -> dict[str, Any]:
     return manifest
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str, before_replace: Callable[[], None] | None = None) -> None:
     """Write ``text`` so that readers see the old file or the new one, never half of it."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(text)
     with open(tmp, "rb+") as fh:
         os.fsync(fh.fileno())
+    if before_replace:
+        before_replace()
     os.replace(tmp, path)
+
+
+def switch_current(settings: Settings, build: Path) -> None:
+    """Point ``CURRENT`` at a complete build (atomically: a kill leaves the old pointer)."""
+    write_atomic(
+        settings.index_dir / POINTER,
+        build.name,
+        before_replace=lambda: pause_point(settings, build, "pointer"),
+    )
 
 
 def embedding_cache(build: Path | None) -> dict[str, np.ndarray]:
@@ -78,6 +92,15 @@ def embedding_cache(build: Path | None) -> dict[str, np.ndarray]:
     except (OSError, ValueError):
         return {}
     return dict(zip(keys, vectors, strict=False))
+
+
+def pause_point(settings: Settings, folder: Path, point: str) -> None:
+    """Tests only (``write_pause_at``): announce reaching ``point`` of the write phase with a
+    marker file in the build folder, and wait there, so a test can kill the build at it."""
+    if settings.write_pause_at != point:
+        return
+    (folder / f".paused-at-{point}").touch()
+    time.sleep(PAUSE_LIMIT_S)
 
 
 def collection_name(build_id: str, kind: str = "passages") -> str:
@@ -108,6 +131,7 @@ def persist(
     ]
     client = chroma.client(settings, out)
     chroma.add(chroma.create_store(client, collection_name(out.name)), nodes)
+    pause_point(settings, out, "chroma")  # one collection written, the other not yet
     # Sentences get their own collection: a short question often matches one sentence far
     # better than the passage around it (hit@5 +0.03 to +0.07 on the golden set).
     sentence_nodes: list[BaseNode] = [
@@ -121,12 +145,14 @@ def persist(
     ]
     chroma.add(chroma.create_store(client, collection_name(out.name, "sentences")), sentence_nodes)
     bm25.persist(nodes, out / "bm25")
+    pause_point(settings, out, "bm25")
     with open(out / "passages.jsonl", "w") as fh:
         fh.writelines(c.passage.model_dump_json() + "\n" for c in chunks)
     with open(out / "sentences.jsonl", "w") as fh:
         fh.writelines(s.model_dump_json() + "\n" for s in sentences)
     np.save(out / "vectors.npy", vectors)
     (out / "embed_keys.json").write_text(json.dumps(keys))
+    pause_point(settings, out, "manifest")
     write_atomic(out / MANIFEST, json.dumps(manifest, indent=1))
 
 

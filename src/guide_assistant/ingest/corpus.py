@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 import tomllib
 from pathlib import Path
 
@@ -109,6 +110,7 @@ def load_edition(path: Path) -> LoadedDocument:
         url=meta.get("url"),
         path=str(path),
         kind="corpus",
+        date=str(meta["date"]) if meta.get("date") else None,
     )
     return LoadedDocument(
         meta=doc, text=text, sections=parse_sections(text, doc.source_id, doc.title, body_start)
@@ -143,7 +145,13 @@ def load_user_document(path: Path) -> LoadedDocument:
         source_id = user_source_id(path)
         title = str(meta.get("title") or title)
         doc = SourceDocument(
-            source_id=source_id, title=title, url=meta.get("url"), path=str(path), kind="user"
+            source_id=source_id,
+            title=title,
+            url=meta.get("url"),
+            path=str(path),
+            kind="user",
+            file_name=path.name,
+            modified=time.strftime("%Y-%m-%d", time.localtime(path.stat().st_mtime)),
         )
     except (yaml.YAMLError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
         raise readers.ReadError(f"bad front matter ({type(exc).__name__})") from None

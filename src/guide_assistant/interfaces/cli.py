@@ -45,8 +45,10 @@ def render(answer: Answer) -> str:
     if cited:
         out.append("Related passages:" if answer.abstained else "Sources:")
     for c in cited:
-        out.append(f"[{c.n}] {c.title} — {c.section}")
+        out.append(f"[{c.n}] {c.label} — {c.section}")
         out.append("    " + c.text.replace("\n", "\n    "))
+        if c.withheld:
+            out.append("    (not used: text addressed to the assistant, never quoted or obeyed)")
     for r in answer.resources:
         out.append(f"See also: {r.code} {r.title} <{r.url}>")
     return "\n".join(out)
@@ -69,6 +71,12 @@ def ingest(
         _fail(str(exc), 1)
     for problem in report.problems:
         typer.echo(f"skipped {problem.path}: {problem.reason}", err=True)
+    for found in report.planted:
+        typer.echo(
+            f"warning: {found.path}:{found.line}: text addressed to the assistant, not the "
+            f"reader ({', '.join(found.cues)}); it is never quoted: “{found.text}”",
+            err=True,
+        )
     state = "up to date" if report.noop else "built"
     typer.echo(
         f"Index {state} ({report.build_id}): {report.documents} documents, {report.sections} "
@@ -82,12 +90,17 @@ def ask(
     question: Annotated[str, typer.Argument(help="The question, in quotes.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
     source: Annotated[list[str] | None, typer.Option(help="Only this source id.")] = None,
+    guidance_only: Annotated[
+        bool, typer.Option(help="Only the national guidance, none of your own documents.")
+    ] = False,
 ) -> None:
     """Answer one question with its sources."""
     offline_environment()
     from guide_assistant.answer.questions import validate_question
 
     settings = Settings()
+    if guidance_only:
+        settings = settings.model_copy(update={"guidance_only": True})
     try:  # before loading anything: a bad question should fail at once
         validate_question(question, settings.max_question_chars)
     except QuestionError as exc:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
-from guide_assistant.interfaces.web import chat, obligations_tab
+from guide_assistant.interfaces.web import chat, header, obligations_tab
 from guide_assistant.settings import Settings
 
 if TYPE_CHECKING:  # importing it loads torch: serve checks the bind first
@@ -56,6 +56,7 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
             "# Guide Assistant\nAnswers from the guidance on supporting mental health social "
             "workers. Every answer cites the passages it quotes."
         )
+        gr.HTML(header.indexed_html(assistant.index.manifest))
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
                 chat.render(assistant, settings)

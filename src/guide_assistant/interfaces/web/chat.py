@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+from guide_assistant.answer.scope import NATIONAL
 from guide_assistant.interfaces.web import render as ui_render
 from guide_assistant.models import Answer, QuestionError
 from guide_assistant.settings import Settings
@@ -95,8 +96,13 @@ class ChatHandlers:
 
     def source_choices(self) -> list[tuple[str, str]]:
         """(label, value) pairs for the 'Answer from' filter."""
-        documents = [(s["title"], s["source_id"]) for s in self.assistant.sources]
-        return [("All documents", ALL_SOURCES), *documents]
+        documents = [
+            (f"Local: {s['file_name']}" if s["kind"] == "user" else s["title"], s["source_id"])
+            for s in self.assistant.sources
+        ]
+        local = any(s["kind"] == "user" for s in self.assistant.sources)
+        national = [("National guidance only", NATIONAL)] if local else []
+        return [("All documents", ALL_SOURCES), *national, *documents]
 
     def respond(
         self, question: str, chat: list[Message] | None, source: str | None, turns: list[Turn]

@@ -84,19 +84,30 @@ def resources_html(resources: list[Resource]) -> str:
     return f'<div class="see-also"><strong>See also</strong><ul>{items}</ul></div>'
 
 
+def withheld_html(citation: Citation) -> str:
+    """A note under a passage holding text addressed to the assistant (never obeyed)."""
+    if not citation.withheld:
+        return ""
+    quoted = " ".join(f"“{html.escape(t)}”" for t in citation.withheld)
+    return (
+        '<p class="withheld" role="note"><strong>⚠ Not used:</strong> this passage holds text '
+        f"addressed to the assistant, not to you; it is never quoted or obeyed: {quoted}</p>"
+    )
+
+
 def sources_html(citations: list[Citation], corpus_dir: Path | None = None) -> str:
     """One collapsible block per source: title, section path, highlighted passage, link."""
     blocks = []
     for c in citations:
         link = _link_html(source_link(c, corpus_dir), "Open the source document")
         blocks.append(
-            f'<details class="source" id="source-{c.n}" '
+            f'<details class="source" id="source-{c.n}" data-kind="{c.kind}" '
             'style="border:1px solid currentColor;border-radius:6px;padding:6px 10px;'
             'margin:6px 0">'
-            f'<summary style="cursor:pointer"><strong>[{c.n}] {html.escape(c.title)}</strong>'
+            f'<summary style="cursor:pointer"><strong>[{c.n}] {html.escape(c.label)}</strong>'
             f'<br><span class="section">{html.escape(c.section)}</span></summary>'
             f'<div class="passage" style="white-space:pre-wrap;margin:8px 0">'
-            f"{highlight(c.text, c.quotes)}</div>{link}</details>"
+            f"{highlight(c.text, c.quotes)}</div>{withheld_html(c)}{link}</details>"
         )
     return "".join(blocks)
 
@@ -157,7 +168,7 @@ def conversation_markdown(turns: list[Answer]) -> str:
         if cited:
             out += ["### Related passages" if a.abstained else "### Sources", ""]
         for c in cited:
-            out += [f"**[{c.n}] {c.title}** — {c.section}", ""]
+            out += [f"**[{c.n}] {c.label}** — {c.section}", ""]
             out += [_blockquote(c.text), ""]
             if c.quotes:
                 out += ["Quoted: " + " ".join(f"“{q}”" for q in c.quotes), ""]
