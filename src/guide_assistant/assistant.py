@@ -10,6 +10,7 @@ from guide_assistant.answer import questions, routing
 from guide_assistant.answer.abstention import Abstention
 from guide_assistant.answer.extractive import Composer
 from guide_assistant.answer.retrieval import HybridRetriever
+from guide_assistant.answer.written import Writer
 from guide_assistant.index import build as indexing
 from guide_assistant.index import store
 from guide_assistant.index.embedding import Embedder
@@ -37,6 +38,7 @@ class Assistant:
         self.abstention = Abstention(
             settings, self.composer.selector.stems, [" ".join(p.section) for p in loaded.passages]
         )
+        self.writer = Writer(settings, self.composer)  # llm mode; the model is reached lazily
 
     @classmethod
     def load(cls, settings: Settings | None = None, build_if_missing: bool = True) -> Assistant:
@@ -63,18 +65,28 @@ class Assistant:
         history: Sequence[ChatMessage | dict[str, str]] | None = None,
         sources: list[str] | None = None,
     ) -> Answer:
-        """Answer ``question`` in the context of ``history``; raises ``QuestionError``."""
+        """Answer ``question`` in the context of ``history``; raises ``QuestionError``.
+
+        In llm mode the model also condenses a follow-up, and writes the answer from the same
+        passages; its guard (the check stage) falls back to the extractive answer.
+        """
         began = time.perf_counter()
+        written = self.settings.answer_mode == "llm"
         asked = questions.understand(question, history, self.settings)
+        if written:
+            asked = self.writer.condense(asked, history)
         route = routing.route(asked)
         found = self.retriever.search(asked, sources)
         composing = time.perf_counter()
         draft = self.composer.draft(asked, route, found)
         decision = self.abstention.decide(asked, draft.relevance, draft.rows)
         answer = self.composer.compose(asked, found, draft, decision)
+        if written:
+            answer = self.writer.write(asked, found, answer)
         done = time.perf_counter()
         answer.timings_ms = {
             **{k: round(v, 2) for k, v in found.timings_ms.items()},
+            **answer.timings_ms,
             "compose": round((done - composing) * 1000, 2),
             "total": round((done - began) * 1000, 2),
         }

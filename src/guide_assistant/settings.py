@@ -19,6 +19,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from guide_assistant.llm_settings import LLMSettings
+
 PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
 
 
@@ -159,7 +161,7 @@ CALIBRATED_SCORING = SentenceScoring(
 )
 
 
-class Settings(BaseSettings):
+class Settings(BaseSettings, LLMSettings):
     """Everything that can be configured. Env vars: ``GUIDE_<FIELD>``; TOML: ``GUIDE_CONFIG``."""
 
     model_config = SettingsConfigDict(
@@ -283,7 +285,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:
         """Relative folders are taken against ``home``, not against wherever the command runs."""
-        for name in ("corpus_dir", "user_docs_dir", "index_dir", "data_dir"):
+        for name in ("corpus_dir", "user_docs_dir", "index_dir", "data_dir", "prompts_dir"):
             path = getattr(self, name)
             if not path.is_absolute():
                 setattr(self, name, self.home / path)
