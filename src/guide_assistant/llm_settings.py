@@ -62,6 +62,11 @@ class LLMSettings(BaseModel):
         "say, so what is left is unlikely to answer the question and the extractive answer is "
         "shown instead, with a note.",
     )
+    llm_min_overlap: float = Field(
+        0.8,
+        description="Least share of a written sentence's content words that its cited passages "
+        "must contain (paraphrase allowed, invention not); the support checker's own bar.",
+    )
     llm_chars_per_token: float = Field(
         3.5,
         description="Characters per token assumed when fitting passages and history into the "

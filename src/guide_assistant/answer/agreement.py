@@ -50,10 +50,14 @@ def closest(sentence: str, candidates: list[str]) -> str | None:
     return best
 
 
+def numerals(text: str) -> str:
+    """Number words (up to a hundred) written as figures: 'eighteen hours' -> '18 hours'."""
+    return NUMBER_WORD.sub(lambda m: NUMBER_WORDS[m.group(1).lower()], text)
+
+
 def numbers(text: str) -> set[str]:
-    """Numbers in figures or words (up to a hundred), as figures: '18', 'eighteen' -> '18'."""
-    plain = NUMBER_WORD.sub(lambda m: NUMBER_WORDS[m.group(1).lower()], text)
-    return {n.replace(",", "") for n in NUMBER.findall(plain)}
+    """Numbers in figures or words, as figures: '18', 'eighteen' -> '18'."""
+    return {n.replace(",", "") for n in NUMBER.findall(numerals(text))}
 
 
 def bodies(text: str) -> set[str]:
@@ -70,6 +74,13 @@ def bodies(text: str) -> set[str]:
     return found
 
 
+def _mentions(passage: str, body: str) -> bool:
+    """An acronym as a word (plural allowed), a name anywhere in the passage."""
+    if body.isupper():
+        return re.search(rf"\b{re.escape(body)}s?\b", passage) is not None
+    return body in normalise(passage)
+
+
 def negated(text: str) -> bool:
     return bool(NEGATION.search(text))
 
@@ -82,9 +93,8 @@ def disagreement(sentence: str, passage: str, closest_segment: str | None) -> st
     dates = sorted(set(CALENDAR.findall(sentence)) - set(CALENDAR.findall(passage)))
     if dates:
         return f"the date '{dates[0]}' is not in the cited passage"
-    named = bodies(sentence)
     have = bodies(passage)
-    missing = sorted(b for b in named if b not in have and b not in normalise(passage))
+    missing = sorted(b for b in bodies(sentence) if b not in have and not _mentions(passage, b))
     if missing:
         return f"it names {missing[0]}, which the cited passage doesn't"
     if closest_segment is not None and negated(sentence) != negated(closest_segment):

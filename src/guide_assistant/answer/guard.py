@@ -86,7 +86,7 @@ def split(reply: str) -> list[Written]:
     return out
 
 
-def judge(sentence: Written, passages: list[Passage]) -> support.Support:
+def judge(sentence: Written, passages: list[Passage], min_overlap: float) -> support.Support:
     """Whether one sentence may be shown, given the passages numbered 1..len(passages)."""
     if not sentence.markers:
         return support.Support(ok=False, reason="it cites no passage")
@@ -96,15 +96,15 @@ def judge(sentence: Written, passages: list[Passage]) -> support.Support:
             ok=False, reason=f"it cites [{wrong[0]}], but only [1]-[{len(passages)}] were given"
         )
     cited = [passages[n - 1].text for n in dict.fromkeys(sentence.markers)]
-    return support.verify(sentence.text, cited)
+    return support.verify(sentence.text, cited, min_overlap)
 
 
-def guard(reply: str, passages: list[Passage]) -> Guarded:
+def guard(reply: str, passages: list[Passage], min_overlap: float) -> Guarded:
     """The reply's sentences, sorted into kept and dropped (with reasons)."""
     sentences = split(reply)
     result = Guarded(generated=len(sentences))
     for sentence in sentences:
-        verdict = judge(sentence, passages)
+        verdict = judge(sentence, passages, min_overlap)
         if verdict.ok:
             result.kept.append(Kept(sentence, verdict.evidence))
         else:

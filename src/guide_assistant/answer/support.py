@@ -111,10 +111,10 @@ def verify(sentence: str, passages: list[str], min_overlap: float = 0.8) -> Supp
     best = agreement.closest(sentence, segments)
     if normalise(sentence) in normalise(joined):
         return Support(ok=True, evidence=best)
-    words = content_stems(sentence)
+    words = content_stems(agreement.numerals(sentence))  # 'eighteen' matches '18'
     if not words:
         return Support(ok=False, reason="it says nothing the passages could support")
-    have = set(content_stems(joined))
+    have = set(content_stems(agreement.numerals(joined)))
     share = sum(w in have for w in words) / len(words)
     if share < min_overlap:
         return Support(

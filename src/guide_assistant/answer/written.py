@@ -69,6 +69,12 @@ class Writer:
         if extractive.abstained:
             return extractive
         began = time.perf_counter()
+        answer = self._write(question, found, extractive)
+        waited = round((time.perf_counter() - began) * 1000, 2)
+        answer.timings_ms = {**answer.timings_ms, "llm": waited}
+        return answer
+
+    def _write(self, question: Question, found: Retrieved, extractive: Answer) -> Answer:
         passages = [h.passage for h in found.hits]
         try:
             prompts = self.prompts()
@@ -80,11 +86,9 @@ class Writer:
         except LLMFailure as exc:
             return self._fallback(extractive, UNAVAILABLE.format(why=exc), Verification())
         if prompting.REFUSAL in reply:
-            answer = self._refusal(question, found, extractive)
-        else:
-            answer = self._guarded(question, found, extractive, guard(reply, passages), passages)
-        answer.timings_ms["llm"] = round((time.perf_counter() - began) * 1000, 2)
-        return answer
+            return self._refusal(question, found, extractive)
+        guarded = guard(reply, passages, self.settings.llm_min_overlap)
+        return self._guarded(question, found, extractive, guarded, passages)
 
     def _guarded(
         self,
