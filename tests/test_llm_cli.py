@@ -46,6 +46,7 @@ def test_ask_in_llm_mode_prints_the_checked_answer_and_never_the_key(env, caplog
     assert server.requests[0].headers["Authorization"] == f"Bearer {KEY}"
     for text in (shown.stdout, shown.stderr, as_json.stdout, as_json.stderr, caplog.text):
         assert KEY not in text
+    assert QUESTION not in caplog.text  # nor is what the user typed logged
 
 
 def test_ask_in_llm_mode_with_the_server_down_exits_0_with_the_extractive_answer(env, caplog):

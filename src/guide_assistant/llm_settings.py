@@ -57,6 +57,8 @@ class LLMSettings(BaseModel):
     llm_temperature: float = Field(0.0, description="Sampling temperature (0: deterministic).")
     llm_min_shown_share: float = Field(
         0.5,
+        ge=0,
+        le=1,
         description="Least share of the model's sentences that must pass the guard for the "
         "written answer to be shown; below it the model mostly wrote what the passages don't "
         "say, so what is left is unlikely to answer the question and the extractive answer is "
@@ -64,6 +66,8 @@ class LLMSettings(BaseModel):
     )
     llm_min_overlap: float = Field(
         0.8,
+        ge=0,
+        le=1,
         description="Least share of a written sentence's content words that its cited passages "
         "must contain (paraphrase allowed, invention not); the support checker's own bar.",
     )

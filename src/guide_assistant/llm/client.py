@@ -89,6 +89,9 @@ class ChatModel:
             )
         from llama_index.llms.openai_like import OpenAILike
 
+        # The client's debug records carry the request body (the user's question), and we
+        # never log what users type, whatever level the host application logs at.
+        logging.getLogger("openai").setLevel(max(logging.INFO, logging.getLogger("openai").level))
         return OpenAILike(
             model=s.llm_model,
             api_base=self.base_url,
