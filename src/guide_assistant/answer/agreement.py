@@ -23,10 +23,17 @@ NUMBER_WORDS = {
         "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
     )
 } | {"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "hundred": "100"}
-NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", re.I)
+# "one of the conditions" and "no one" name no quantity.
+NUMBER_WORD = re.compile(r"\b(?<!no )(" + "|".join(NUMBER_WORDS) + r")\b(?! of\b)", re.I)
 CALENDAR = re.compile(
     r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
     r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+)
+# Kinds of organisation in plain English, beside the register's actors ("universities must…").
+ORGANISATIONS = re.compile(
+    r"\b(universit(?:y|ies)|colleges?|schools?|charit(?:y|ies)|government|departments?|"
+    r"regulators?|unions?|courts?|police|hospitals?|GPs?|universities)\b",
+    re.I,
 )
 ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,7}(?=s?\b)")
 CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:of|and|for|the)?\s*[A-Z][a-z]+)+")
@@ -63,6 +70,7 @@ def numbers(text: str) -> set[str]:
 def bodies(text: str) -> set[str]:
     """Named bodies: the register's actors, then acronyms and proper names no actor covers."""
     found = {label for label, pattern in ACTOR_RULES if pattern.search(text)}
+    found |= {m.lower().rstrip("s") for m in ORGANISATIONS.findall(text)}
     covered = " ".join(m.group(0) for _, p in ACTOR_RULES for m in p.finditer(text))
     found |= {a for a in ACRONYM.findall(text) if a not in covered}
     for match in CAPITALISED.finditer(text):
@@ -81,8 +89,28 @@ def _mentions(passage: str, body: str) -> bool:
     return body in normalise(passage)
 
 
-def negated(text: str) -> bool:
-    return bool(NEGATION.search(text))
+def negated(text: str) -> set[str]:
+    """What a text denies: the first content word after each negation ('should not be
+    cancelled' -> {'cancel'}; 'nothing to quote' has none)."""
+    denied: set[str] = set()
+    for match in NEGATION.finditer(text):
+        after = content_stems(" ".join(text[match.end() :].split()[:4]))
+        denied |= set(after[:1])
+    return denied
+
+
+def flipped(sentence: str, segment: str) -> str | None:
+    """A negation the sentence adds to, or drops from, what the segment says. A sentence may
+    leave out a negated part of the segment ('… so that they do not create an imbalance'),
+    but not assert it; and it may add no negation of its own."""
+    said, meant = negated(sentence), negated(segment)
+    if NEGATION.search(sentence) and (
+        not NEGATION.search(segment) or (said - meant) & set(content_stems(segment))
+    ):
+        return "says not"
+    if (meant - said) & set(content_stems(sentence)):
+        return "drops the negation"
+    return None
 
 
 def disagreement(sentence: str, passage: str, closest_segment: str | None) -> str | None:
@@ -97,7 +125,7 @@ def disagreement(sentence: str, passage: str, closest_segment: str | None) -> st
     missing = sorted(b for b in bodies(sentence) if b not in have and not _mentions(passage, b))
     if missing:
         return f"it names {missing[0]}, which the cited passage doesn't"
-    if closest_segment is not None and negated(sentence) != negated(closest_segment):
-        said = "says not" if negated(sentence) else "drops the negation"
+    said = flipped(sentence, closest_segment) if closest_segment is not None else None
+    if said:
         return f"it {said}, unlike the passage's closest sentence"
     return None
