@@ -54,7 +54,8 @@ def table(name: str, c: Counter, per_kind: dict[str, Counter]) -> str:
     lines = [
         f"{name}: unsupported caught {caught:.3f}, faithful paraphrases accepted {accepted:.3f}",
         "  label \\ verdict   supported  unsupported",
-        f"  supported         {c['supported', 'supported']:9d}  {c['supported', 'unsupported']:11d}",
+        f"  supported         {c['supported', 'supported']:9d}  "
+        f"{c['supported', 'unsupported']:11d}",
         f"  unsupported       {c['unsupported', 'supported']:9d}  "
         f"{c['unsupported', 'unsupported']:11d}",
         "  per kind (right / all): "
