@@ -98,8 +98,10 @@ def main() -> None:
     ext, llm = statistics.median(extractive_ms), statistics.median(llm_ms)
     print(f"questions: {len(items)}; asked the model: {len(guard_ms)}")
     print(f"guard per answer: p50 {statistics.median(guard_ms):.2f} ms, max {max(guard_ms):.2f} ms")
-    print(f"model call (scripted at {args.tokens_per_s:g} tokens/s): p50 "
-          f"{statistics.median(model_ms):.0f} ms = time to the first verified sentence (no streaming)")
+    print(
+        f"model call (scripted at {args.tokens_per_s:g} tokens/s): p50 "
+        f"{statistics.median(model_ms):.0f} ms = time to the first verified sentence (no streaming)"
+    )
     print(f"total per answer: extractive p50 {ext:.0f} ms, llm p50 {llm:.0f} ms ({llm / ext:.1f}x)")
     print(f"sentences: generated {generated}, dropped {dropped}; fell back {fell_back} times")
 
