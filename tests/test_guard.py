@@ -102,3 +102,24 @@ def test_check_applies_the_agreement_rules_to_written_answers_only():
     assert support.check(written).faithfulness == 0.0
     # The extractive checker keeps its word-overlap rule (its answers are verbatim anyway).
     assert support.check(quoted).faithfulness == 1.0
+
+
+def test_list_items_are_judged_with_their_lead_in():
+    passage = Passage(
+        id="p", source_id="s", title="T", section=["S"], text=PASSAGE, start=0, end=len(PASSAGE)
+    )
+    reply = (
+        "Both NHS and LAs must:\n"
+        "- ensure that AMHPs are released from other roles [1]\n"
+        "- pay AMHPs a bonus [1]\n"
+        "Commissioners must:\n"
+        "- ensure that AMHPs are released from other roles [1]"
+    )
+    result = guard.guard(reply, [passage], 0.8)
+    assert result.generated == 3  # the lead-ins are part of their items
+    assert result.shown == 1
+    assert [k.sentence.text for k in result.kept] == [
+        "Both NHS and LAs must:",
+        "ensure that AMHPs are released from other roles",
+    ]
+    assert "commissioners" in result.dropped[-1].reason  # the item read with its lead-in

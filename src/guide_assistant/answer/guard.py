@@ -30,6 +30,7 @@ class Written:
     text: str
     markers: list[int]
     item: bool = False  # it came from a list line
+    lead_in: Written | None = None  # for a list item: the line introducing its list
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Kept:
 
     sentence: Written
     evidence: str | None
+    lead_in: bool = False  # shown to introduce its items, not counted as a sentence
 
 
 @dataclass
@@ -45,6 +47,10 @@ class Guarded:
     generated: int
     kept: list[Kept] = field(default_factory=list)
     dropped: list[DroppedSentence] = field(default_factory=list)
+
+    @property
+    def shown(self) -> int:
+        return sum(not k.lead_in for k in self.kept)
 
 
 def _sentence(tokens: list[str], item: bool) -> Written | None:
@@ -83,7 +89,28 @@ def split(reply: str) -> list[Written]:
                 after_stop = bool(ENDS.search(plain)) and plain.lower() not in ABBREVIATIONS
         if tokens:
             out += [s for s in [_sentence(tokens, item)] if s]
-    return out
+    return _with_lead_ins(out)
+
+
+def _with_lead_ins(sentences: list[Written]) -> list[Written]:
+    """Each list item knows the line introducing it ('Employers should:'), if any."""
+    lead: Written | None = None
+    for s in sentences:
+        if s.item:
+            s.lead_in = lead
+        else:
+            lead = s if s.text.endswith(":") else None
+    return sentences
+
+
+def _claim(sentence: Written) -> Written:
+    """What a sentence claims: a list item, read with its lead-in ('Employers should provide
+    supervision'), citing what either cites."""
+    if sentence.lead_in is None:
+        return sentence
+    lead = sentence.lead_in
+    text = f"{lead.text.rstrip(':').rstrip()} {sentence.text}"
+    return Written(text=text, markers=[*sentence.markers, *lead.markers], item=True)
 
 
 def judge(sentence: Written, passages: list[Passage], min_overlap: float) -> support.Support:
@@ -100,12 +127,21 @@ def judge(sentence: Written, passages: list[Passage], min_overlap: float) -> sup
 
 
 def guard(reply: str, passages: list[Passage], min_overlap: float) -> Guarded:
-    """The reply's sentences, sorted into kept and dropped (with reasons)."""
+    """The reply's sentences, sorted into kept and dropped (with reasons). A lead-in is judged
+    with each of its items, and shown before the first item that passes."""
     sentences = split(reply)
-    result = Guarded(generated=len(sentences))
+    leads = {id(s.lead_in) for s in sentences if s.lead_in is not None}
+    result = Guarded(generated=sum(id(s) not in leads for s in sentences))
+    shown_leads: set[int] = set()
     for sentence in sentences:
-        verdict = judge(sentence, passages, min_overlap)
+        if id(sentence) in leads:
+            continue
+        verdict = judge(_claim(sentence), passages, min_overlap)
         if verdict.ok:
+            lead = sentence.lead_in
+            if lead is not None and id(lead) not in shown_leads:
+                shown_leads.add(id(lead))
+                result.kept.append(Kept(Written(lead.text, []), None, lead_in=True))
             result.kept.append(Kept(sentence, verdict.evidence))
         else:
             reason = verdict.reason or "not supported by the cited passage"

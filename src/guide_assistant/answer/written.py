@@ -98,7 +98,7 @@ class Writer:
         guarded: Guarded,
         passages: list[Passage],
     ) -> Answer:
-        kept, total = len(guarded.kept), guarded.generated
+        kept, total = guarded.shown, guarded.generated
         verification = Verification(generated=total, shown=kept, dropped=guarded.dropped)
         if kept == 0:
             why = f"none of its {total} sentences passed" if total else "the model wrote nothing"
@@ -124,7 +124,8 @@ class Writer:
                 text = passages[n - 1].text
                 if kept.evidence and kept.evidence in text:
                     quotes.setdefault(n, []).append(kept.evidence)
-            shown = f"{kept.sentence.text} " + "".join(f"[{m}]" for m in dict.fromkeys(marks))
+            cites = "".join(f"[{m}]" for m in dict.fromkeys(marks))
+            shown = f"{kept.sentence.text} {cites}".rstrip()
             lines.append(f"- {shown}" if kept.sentence.item else shown)
         scores = {h.passage.id: h.score for h in found.hits}
         citations: list[Citation] = [
