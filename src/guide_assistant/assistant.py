@@ -72,9 +72,10 @@ class Assistant:
         """
         began = time.perf_counter()
         written = self.settings.answer_mode == "llm"
+        until = self.writer.deadline() if written else None  # one bound for all model calls
         asked = questions.understand(question, history, self.settings)
         if written:
-            asked = self.writer.condense(asked, history)
+            asked = self.writer.condense(asked, history, until)
         route = routing.route(asked)
         found = self.retriever.search(asked, sources)
         composing = time.perf_counter()
@@ -82,7 +83,7 @@ class Assistant:
         decision = self.abstention.decide(asked, draft.relevance, draft.rows)
         answer = self.composer.compose(asked, found, draft, decision)
         if written:
-            answer = self.writer.write(asked, found, answer)
+            answer = self.writer.write(asked, found, answer, until)
         done = time.perf_counter()
         answer.timings_ms = {
             **{k: round(v, 2) for k, v in found.timings_ms.items()},

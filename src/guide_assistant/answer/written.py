@@ -46,8 +46,15 @@ class Writer:
                 raise LLMFailure(str(exc)) from None
         return self._prompts
 
+    def deadline(self) -> float:
+        """When the model calls of one answer (condense and write) must be done by."""
+        return self.model.deadline()
+
     def condense(
-        self, question: Question, history: Sequence[ChatMessage | dict[str, str]] | None
+        self,
+        question: Question,
+        history: Sequence[ChatMessage | dict[str, str]] | None,
+        until: float | None = None,
     ) -> Question:
         """A follow-up rewritten by the model as a standalone query (the rule-made query is
         kept when the model fails or says something unusable)."""
@@ -56,7 +63,7 @@ class Writer:
             return question
         try:
             prompt = prompting.condense_prompt(self.prompts(), question.text, turns, self.settings)
-            reply = self.model.chat(prompting.as_user(prompt)).strip()
+            reply = self.model.chat(prompting.as_user(prompt), until).strip()
         except LLMFailure:
             return question
         line = " ".join(reply.split())
@@ -64,17 +71,21 @@ class Writer:
             return question
         return Question(text=question.text, query=line)
 
-    def write(self, question: Question, found: Retrieved, extractive: Answer) -> Answer:
+    def write(
+        self, question: Question, found: Retrieved, extractive: Answer, until: float | None = None
+    ) -> Answer:
         """The written answer, or the extractive one with a note saying why not."""
         if extractive.abstained:
             return extractive
         began = time.perf_counter()
-        answer = self._write(question, found, extractive)
+        answer = self._write(question, found, extractive, until)
         waited = round((time.perf_counter() - began) * 1000, 2)
         answer.timings_ms = {**answer.timings_ms, "llm": waited}
         return answer
 
-    def _write(self, question: Question, found: Retrieved, extractive: Answer) -> Answer:
+    def _write(
+        self, question: Question, found: Retrieved, extractive: Answer, until: float | None
+    ) -> Answer:
         passages = [h.passage for h in found.hits]
         try:
             prompts = self.prompts()
@@ -82,7 +93,8 @@ class Writer:
                 self.settings, prompting.template_chars(prompts, question.text)
             )
             passages = prompting.fit_passages(passages, room)
-            reply = self.model.chat(prompting.answer_messages(prompts, question.text, passages))
+            messages = prompting.answer_messages(prompts, question.text, passages)
+            reply = self.model.chat(messages, until)
         except LLMFailure as exc:
             return self._fallback(extractive, UNAVAILABLE.format(why=exc), Verification())
         if prompting.REFUSAL in reply:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -62,6 +63,10 @@ class ChatModel:
     def deadline_s(self) -> float:
         return 2 * self.settings.llm_timeout_s
 
+    def deadline(self) -> float:
+        """The monotonic time by which every model call for one answer must be done."""
+        return time.monotonic() + self.deadline_s
+
     def llm(self) -> LLM:
         """The llama-index LLM for the settings; raises ``LLMFailure`` when misconfigured."""
         if self._llm is None:
@@ -104,8 +109,10 @@ class ChatModel:
             max_retries=0,  # retries are ours, within the deadline
         )
 
-    def chat(self, messages: Sequence[LlamaMessage]) -> str:
-        """The model's reply text; raises ``LLMFailure`` within 2 x ``llm_timeout_s``."""
+    def chat(self, messages: Sequence[LlamaMessage], until: float | None = None) -> str:
+        """The model's reply text; raises ``LLMFailure`` by ``until`` (a ``deadline()``; by
+        default 2 x ``llm_timeout_s`` from now), so the calls of one answer share the bound."""
+        until = self.deadline() if until is None else until
         llm = self.llm()
         outcome: dict[str, Any] = {}
 
@@ -117,7 +124,7 @@ class ChatModel:
 
         worker = threading.Thread(target=work, name="llm-chat", daemon=True)
         worker.start()
-        worker.join(self.deadline_s)
+        worker.join(max(until - time.monotonic(), 0.0))
         if worker.is_alive():  # the daemon thread ends with its request's own timeout
             raise LLMFailure(
                 f"the model server at {public_url(self.base_url)} did not finish within "
