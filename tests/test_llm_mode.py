@@ -58,6 +58,7 @@ def in_llm_mode(base, url: str, provider: str = "openai", **extra: Any):
     clone = copy.copy(base)
     clone.settings = settings
     clone.writer = Writer(settings, base.composer)
+    clone.writer.model.prepare()  # as Assistant() does in llm mode
     return clone
 
 

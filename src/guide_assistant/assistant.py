@@ -38,7 +38,9 @@ class Assistant:
         self.abstention = Abstention(
             settings, self.composer.selector.stems, [" ".join(p.section) for p in loaded.passages]
         )
-        self.writer = Writer(settings, self.composer)  # llm mode; the model is reached lazily
+        self.writer = Writer(settings, self.composer)  # llm mode
+        if settings.answer_mode == "llm":
+            self.writer.model.prepare()  # imports now, not within the first answer's deadline
 
     @classmethod
     def load(cls, settings: Settings | None = None, build_if_missing: bool = True) -> Assistant:

@@ -67,6 +67,16 @@ class ChatModel:
         """The monotonic time by which every model call for one answer must be done."""
         return time.monotonic() + self.deadline_s
 
+    def prepare(self) -> None:
+        """Import and build the client before the first question: the imports take seconds,
+        which would otherwise count against the first answer's deadline."""
+        try:
+            self.llm()
+        except LLMFailure:
+            return  # misconfigured: said when a question is asked
+        if self.settings.llm_provider == "openai":
+            import openai.resources.chat.completions  # noqa: F401  (the client loads it lazily)
+
     def llm(self) -> LLM:
         """The llama-index LLM for the settings; raises ``LLMFailure`` when misconfigured."""
         if self._llm is None:
