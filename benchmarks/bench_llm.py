@@ -2,7 +2,7 @@
 one in the same run, with a scripted OpenAI-compatible server on 127.0.0.1 that takes as long
 as a model writing 30 tokens/s would.
 
-The scripted model writes, for each question, the first sentence of each of the first three
+The scripted model writes, for each question, the longest sentence of each of the first three
 passages it is given (cited) and one invented sentence, so every answer exercises both the
 kept and the dropped path. Replies are not streamed, so the first verified sentence arrives
 with the whole reply; both times are printed.
@@ -35,9 +35,8 @@ def scripted(tokens_per_s: float):
         passages = Recorded("", {}, body).passages()
         said = []
         for n, line in list(passages.items())[:3]:
-            text = line.split(": ", 1)[-1]
-            first = next((s for s in segments(text) if len(s.split()) > 4), text)
-            said.append(f"{first.rstrip('.:;')} [{n}].")
+            longest = max(segments(line), key=len)  # a sentence of the text, not its title
+            said.append(f"{longest.rstrip('.:;')} [{n}].")
         said.append("Every social worker is given a company car [1].")
         reply = " ".join(said)
         tokens = len(reply.split()) * 1.3  # about 1.3 tokens per English word
