@@ -79,6 +79,16 @@ def test_the_extractive_flag_overrides_the_setting(env):
     assert answer.note is None  # the model was never asked
 
 
+def test_the_key_is_masked_in_settings(env):
+    from guide_assistant.settings import Settings
+
+    settings = Settings()
+    assert settings.llm_api_key is not None
+    assert settings.llm_api_key.get_secret_value() == KEY
+    for shown in (repr(settings), str(settings), settings.model_dump_json()):
+        assert KEY not in shown
+
+
 def test_an_unknown_mode_is_a_one_line_error(env):
     result = runner.invoke(app, ["ask", "--mode", "poetry", QUESTION])
     assert result.exit_code == 2

@@ -279,3 +279,27 @@ def test_the_chat_says_how_each_answer_was_produced(assistant):
     message = render.chat_answer(down)
     assert message.startswith("*The model couldn't write an answer")
     assert "Quoted from the guidance" in render.chat_answer(assistant.ask(QUESTION))
+
+
+def test_the_chat_api_shows_the_model_and_the_fallback_note(assistant, index_settings, tmp_path):
+    from gradio_client import Client
+
+    from tests.helpers import running_app
+
+    settings = index_settings.model_copy(update={"data_dir": tmp_path / "data"})
+    with scripted_server(citing(FIRST, SECOND)) as server:
+        written = in_llm_mode(assistant, server.openai_url)
+        with running_app(written, settings) as url:
+            client = Client(url, verbose=False)
+            _, chat, panel, _ = client.predict(QUESTION, [], "all", api_name="/ask")
+            server.script = lambda _body: Reply(status=503)
+            _, chat2, _, _ = client.predict(QUESTION, [], "all", api_name="/ask")
+    shown = chat[1]["content"]
+    text = shown if isinstance(shown, str) else "".join(p.get("text", "") for p in shown)
+    assert "18 hours" in text
+    assert f"Written by {MODEL} and checked against the sources" in text
+    assert "<mark>" in panel  # the passages behind it, highlighted
+    fallback = chat2[1]["content"]
+    fallback = fallback if isinstance(fallback, str) else fallback[0].get("text", "")
+    assert "The model couldn't write an answer" in fallback
+    assert "returned HTTP 503" in fallback
