@@ -80,7 +80,14 @@ class ChatModel:
     def llm(self) -> LLM:
         """The llama-index LLM for the settings; raises ``LLMFailure`` when misconfigured."""
         if self._llm is None:
-            self._llm = self._build()
+            try:
+                self._llm = self._build()
+            except LLMFailure:
+                raise
+            except Exception as exc:  # e.g. a base URL the client refuses
+                raise LLMFailure(
+                    f"the llm settings could not be used ({type(exc).__name__})"
+                ) from None
         return self._llm
 
     def _build(self) -> LLM:
@@ -157,6 +164,8 @@ class ChatModel:
 
     def explain(self, exc: Exception) -> LLMFailure:
         """A one-line message for a failure (its kind and status only: no body, no key)."""
+        if isinstance(exc, LLMFailure):
+            return exc
         where = f"the model server at {public_url(self.base_url)}"
         status = status_code(exc)
         if is_timeout(exc):
@@ -166,8 +175,6 @@ class ChatModel:
             return LLMFailure(f"{where} returned HTTP {status}{hint}")
         if is_connection(exc):
             return LLMFailure(f"{where} could not be reached")
-        if isinstance(exc, LLMFailure):
-            return exc
         return LLMFailure(f"{where} sent a reply that could not be read")
 
 
