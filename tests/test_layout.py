@@ -14,6 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "guide_assistant"
 ROOT_MODULES = {
     "__init__",
     "settings",
+    "llm_settings",
     "tuning",
     "models",
     "text",
@@ -31,17 +32,19 @@ ALLOWED: dict[str, set[str]] = {
     "locations": set(),
     "language_settings": set(),
     "tuning": set(),
-    "settings": {"locations", "language_settings", "tuning"},  # groups live beside it
+    "llm_settings": {"locations"},
+    "settings": {"locations", "language_settings", "tuning", "llm_settings"},  # groups beside it
     "text": set(),
     "ingest": BASE,
     "storage": {"models", "settings"},
     "index": BASE | {"ingest"},
     "obligations": BASE | {"ingest", "storage"},
-    "answer": BASE | {"ingest", "index", "obligations"},
+    "llm": BASE,  # adapters to model servers, apart from the pipeline
+    "answer": BASE | {"ingest", "index", "obligations", "llm"},
     "evaluation": BASE | {"ingest", "index", "answer"},
     "assistant": BASE | {"ingest", "index", "obligations", "answer"},
     "interfaces": BASE
-    | {"ingest", "index", "obligations", "answer", "storage", "assistant", "evaluation"},
+    | {"ingest", "index", "obligations", "answer", "storage", "assistant", "evaluation", "llm"},
     "__init__": {"models", "settings", "assistant"},
 }
 MAX_MODULE_LINES = 300

@@ -14,6 +14,7 @@ from guide_assistant.answer.questions import Question, Understanding
 from guide_assistant.answer.retrieval import HybridRetriever
 from guide_assistant.answer.scope import Scoper
 from guide_assistant.answer.spelling import model_words
+from guide_assistant.answer.written import Writer
 from guide_assistant.index import build as indexing
 from guide_assistant.index import store
 from guide_assistant.index.embedding import Embedder
@@ -51,6 +52,9 @@ class Assistant:
             [" ".join(p.section) for p in loaded.passages],
             [s.text for s in loaded.sentences],
         )
+        self.writer = Writer(settings, self.composer)  # llm mode
+        if settings.answer_mode == "llm":
+            self.writer.model.prepare()  # imports now, not within the first answer's deadline
 
     @classmethod
     def load(cls, settings: Settings | None = None, build_if_missing: bool = True) -> Assistant:
@@ -84,18 +88,24 @@ class Assistant:
     ) -> Answer:
         """Answer ``question`` in the context of ``history``; raises ``QuestionError``.
 
-        ``sources`` limits the documents (``scope.NATIONAL``: the guidance editions only).
+        ``sources`` limits the documents (``scope.NATIONAL``: the guidance editions only). In
+        llm mode the model also condenses a follow-up, and writes the answer from the same
+        passages; its guard (the check stage) falls back to the extractive answer.
         """
         began = time.perf_counter()
+        written = self.settings.answer_mode == "llm"
+        until = self.writer.deadline() if written else None  # one bound for all model calls
         asked = self.understanding.understand(question, history)
         if (not_english := self.language.refusal(asked.text)) is not None:
             return not_english  # one line, before anything is retrieved
+        if written:
+            asked = self.writer.condense(asked, history, until)
         route = routing.route(asked)
         scoped = self.scoper.decide(asked, sources)
-        answer = self._answer(asked, route, scoped.sources)
+        answer = self._answer(asked, route, scoped.sources, until=until)
         answer.scope = scoped.reason
         if answer.abstained and scoped.fallback:  # the guidance doesn't cover it: say so
-            local = self._answer(asked, route, scoped.fallback, skip=self.guidance_claims)
+            local = self._answer(asked, route, scoped.fallback, self.guidance_claims, until)
             if not local.abstained:
                 answer = local
                 answer.answer = f"{provenance.FALLBACK_NOTE}\n\n{answer.answer}"
@@ -109,17 +119,22 @@ class Assistant:
         route: Route,
         sources: list[str] | None,
         skip: frozenset[int] = frozenset(),
+        until: float | None = None,
     ) -> Answer:
         """Retrieve → compose → abstain over ``sources`` (None: every document), never quoting
-        the sentence rows in ``skip``."""
+        the sentence rows in ``skip``; in llm mode the model writes it, checked, by ``until``."""
         found = self.retriever.search(asked, sources)
         composing = time.perf_counter()
         draft = self.composer.draft(asked, route, found, skip)
         decision = self.abstention.decide(asked, draft.relevance, draft.rows)
         answer = self.composer.compose(asked, found, draft, decision)
+        compose_ms = round((time.perf_counter() - composing) * 1000, 2)
+        if self.settings.answer_mode == "llm":
+            answer = self.writer.write(asked, found, answer, until)
         answer.timings_ms = {
             **{k: round(v, 2) for k, v in found.timings_ms.items()},
-            "compose": round((time.perf_counter() - composing) * 1000, 2),
+            **answer.timings_ms,
+            "compose": compose_ms,
         }
         return answer
 

@@ -123,6 +123,25 @@ class Route(BaseModel):
     reason: str = Field(description="Why, in words: the cue matched, or the fallback taken.")
 
 
+class DroppedSentence(BaseModel):
+    """A sentence the model wrote that the guard kept from the user, and why."""
+
+    text: str
+    reason: str
+
+
+class Verification(BaseModel):
+    """What the guard did to a written (llm mode) answer."""
+
+    generated: int = Field(0, description="Sentences the model wrote.")
+    shown: int = Field(0, description="Sentences that passed the guard and are shown.")
+    dropped: list[DroppedSentence] = Field(
+        default_factory=list, description="Sentences not shown, each with its reason."
+    )
+    fell_back: bool = Field(False, description="The extractive answer is shown instead.")
+    fallback_reason: str | None = Field(None, description="Why it fell back, in one line.")
+
+
 class Answer(BaseModel):
     """What the assistant says to a question."""
 
@@ -132,7 +151,17 @@ class Answer(BaseModel):
     abstained: bool = False
     abstain_reason: str | None = Field(None, description="Why the answer abstained, if it did.")
     route: Route | None = Field(None, description="The kind of answer given, with its reason.")
-    mode: Literal["extractive", "llm"] = "extractive"
+    mode: Literal["extractive", "llm"] = Field(
+        "extractive",
+        description="The mode that produced what is shown (after a fallback: extractive).",
+    )
+    model: str | None = Field(None, description="The model that wrote the answer, if one did.")
+    verification: Verification | None = Field(
+        None, description="The guard's record of a written answer (llm mode only)."
+    )
+    note: str | None = Field(
+        None, description="One line on how the answer was produced, if unusual."
+    )
     timings_ms: dict[str, float] = Field(default_factory=dict)
     related: list[Citation] = Field(
         default_factory=list, description="Closest passages offered when the answer abstains."
@@ -150,6 +179,15 @@ class Answer(BaseModel):
     def shown_citations(self) -> list[Citation]:
         """What is listed under the answer: its sources, or the related reading of a refusal."""
         return self.related if self.abstained else self.citations
+
+    @property
+    def provenance(self) -> str:
+        """How what is shown was produced, in one line (a fallback says why)."""
+        if self.note:
+            return self.note
+        if self.mode == "llm":
+            return f"Written by {self.model} and checked against the sources."
+        return "Quoted from the guidance."
 
 
 class ChatMessage(BaseModel):

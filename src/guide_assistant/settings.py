@@ -20,6 +20,7 @@ from pydantic_settings import (
 )
 
 from guide_assistant.language_settings import LanguageCheck
+from guide_assistant.llm_settings import LLMSettings
 from guide_assistant.locations import default_home, packaged
 from guide_assistant.tuning import (
     ListTuning,
@@ -71,7 +72,7 @@ CALIBRATED_SCORING = SentenceScoring(
 )
 
 
-class Settings(BaseSettings):
+class Settings(BaseSettings, LLMSettings):
     """Everything that can be configured. Env vars: ``GUIDE_<FIELD>``; TOML: ``GUIDE_CONFIG``."""
 
     model_config = SettingsConfigDict(
@@ -224,7 +225,7 @@ class Settings(BaseSettings):
     def _resolve_paths(self) -> Settings:
         """Relative folders are taken against ``home``, not against wherever the command runs."""
         self.home = self.home.expanduser()
-        for name in ("corpus_dir", "user_docs_dir", "index_dir", "data_dir"):
+        for name in ("corpus_dir", "user_docs_dir", "index_dir", "data_dir", "prompts_dir"):
             path = getattr(self, name)
             if not path.is_absolute():
                 setattr(self, name, self.home / path)

@@ -1,8 +1,10 @@
 """The support checker: is every sentence of an answer backed by the passage it cites?
 
-Used by the evals (faithfulness) and meant as the guard of any generative mode: a sentence
-counts as supported when its words appear in the cited passage, verbatim (extractive) or
-nearly so (at least ``min_overlap`` of its content words, in a paraphrase).
+Used by the evals (faithfulness) and as the guard of the llm mode: a sentence counts as
+supported when its words appear in the cited passage, verbatim (extractive) or nearly so (at
+least ``min_overlap`` of its content words, in a paraphrase). A written sentence must also
+*agree* with the passage (``verify``): its numbers, dates, named bodies and negation. Paraphrase
+is allowed; a changed number, a flipped "not" or a swapped actor is not.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import re
 
 from pydantic import BaseModel
 
-from guide_assistant.answer import provenance
+from guide_assistant.answer import agreement, provenance
 from guide_assistant.models import Answer
 from guide_assistant.text import content_stems, normalise
 
@@ -82,10 +84,47 @@ def check(answer: Answer) -> SupportReport:
     for claim in found:
         bad.extend(n for n in claim.markers if n not in by_n)
         cited = [by_n[n].text for n in claim.markers if n in by_n]
-        if cited and any(supported(claim.text, text) for text in cited):
+        if answer.mode == "llm":  # written sentences must also agree with what they cite
+            ok = bool(cited) and verify(claim.text, cited).ok
+        else:
+            ok = bool(cited) and any(supported(claim.text, text) for text in cited)
+        if ok:
             good += 1
         else:
             unsupported.append(claim.text)
     return SupportReport(
         claims=len(found), supported=good, unsupported=unsupported, bad_markers=sorted(set(bad))
     )
+
+
+class Support(BaseModel):
+    """The verdict on one written sentence: supported or not, why not, and the evidence."""
+
+    ok: bool
+    reason: str | None = None
+    evidence: str | None = None  # the passage sentence closest to it, verbatim
+
+
+def verify(sentence: str, passages: list[str], min_overlap: float = 0.8) -> Support:
+    """Whether ``sentence`` is said by ``passages`` (the ones it cites, taken together) and
+    agrees with them on numbers, dates, named bodies and negation."""
+    segments = [seg for text in passages for seg in agreement.segments(text)]
+    joined = "\n".join(passages)
+    best = agreement.closest(sentence, segments)
+    if normalise(sentence) in normalise(joined):
+        return Support(ok=True, evidence=best)
+    words = content_stems(agreement.numerals(sentence))  # 'eighteen' matches '18'
+    if not words:
+        return Support(ok=False, reason="it says nothing the passages could support")
+    have = set(content_stems(agreement.numerals(joined)))
+    share = sum(w in have for w in words) / len(words)
+    if share < min_overlap:
+        return Support(
+            ok=False,
+            reason=f"only {share:.0%} of its words are in the cited passage "
+            f"(at least {min_overlap:.0%} needed)",
+        )
+    disagreement = agreement.disagreement(sentence, joined, best)
+    if disagreement:
+        return Support(ok=False, reason=disagreement, evidence=best)
+    return Support(ok=True, evidence=best)

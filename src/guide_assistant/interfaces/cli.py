@@ -38,9 +38,24 @@ def _assistant(settings: Settings):
         _fail(str(exc), 1)
 
 
+MODE_HELP = "llm or extractive: overrides GUIDE_ANSWER_MODE for this run."
+
+
+def _with_mode(settings: Settings, mode: str | None) -> Settings:
+    """``settings`` with the answer mode a ``--mode`` flag asks for."""
+    if mode is None:
+        return settings
+    if mode not in ("llm", "extractive"):
+        _fail(f"unknown mode {mode!r}: use llm or extractive", 2)
+    return settings.model_copy(update={"answer_mode": mode})
+
+
 def render(answer: Answer) -> str:
-    """An answer as terminal text: the answer, then numbered sources."""
+    """An answer as terminal text: the answer, then numbered sources. A written answer, or a
+    fallback from one, first says how it was produced."""
     out = [answer.answer, ""]
+    if answer.note or (answer.mode == "llm" and not answer.abstained):
+        out.insert(0, f"({answer.provenance})")
     cited = answer.shown_citations
     if cited:
         out.append("Related passages:" if answer.abstained else "Sources:")
@@ -93,12 +108,13 @@ def ask(
     guidance_only: Annotated[
         bool, typer.Option(help="Only the national guidance, none of your own documents.")
     ] = False,
+    mode: Annotated[str | None, typer.Option(help=MODE_HELP)] = None,
 ) -> None:
     """Answer one question with its sources."""
     offline_environment()
     from guide_assistant.answer.questions import validate_question
 
-    settings = Settings()
+    settings = _with_mode(Settings(), mode)
     if guidance_only:
         settings = settings.model_copy(update={"guidance_only": True})
     try:  # before loading anything: a bad question should fail at once
@@ -117,10 +133,10 @@ def ask(
 
 
 @app.command()
-def chat() -> None:
+def chat(mode: Annotated[str | None, typer.Option(help=MODE_HELP)] = None) -> None:
     """A conversation in the terminal (follow-ups use the history). Ctrl-D ends it."""
     offline_environment()
-    assistant = _assistant(Settings())
+    assistant = _assistant(_with_mode(Settings(), mode))
     history: list[dict] = []
     typer.echo("Ask about supporting mental health social workers. Ctrl-D to quit.")
     typer.echo("Please don't enter personal information about service users.")
@@ -187,12 +203,13 @@ def doctor() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to bind.")] = None,
+    mode: Annotated[str | None, typer.Option(help=MODE_HELP)] = None,
 ) -> None:
     """Serve the chat in the browser (127.0.0.1 unless authentication is configured)."""
     offline_environment()
     from guide_assistant.interfaces.web import app as ui
 
-    settings = Settings()
+    settings = _with_mode(Settings(), mode)
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = settings.model_copy(update=overrides)
     try:

@@ -138,7 +138,9 @@ def chat_answer(answer: Answer) -> str:
     """The answer as a chat message: Markdown with [n] markers, abstentions flagged."""
     if answer.abstained:
         return f"> **⚠ {NOT_COVERED}**\n\n{answer.answer}"
-    return answer.answer
+    if answer.note:  # a fallback from a written answer says why, first
+        return f"*{answer.note}*\n\n{answer.answer}"
+    return f"{answer.answer}\n\n*{answer.provenance}*"
 
 
 def chat_sources(answer: Answer, corpus_dir: Path | None = None) -> tuple[str, str]:

@@ -1,0 +1,109 @@
+"""The llm mode's own cost: the guard per answer, and the whole answer against the extractive
+one in the same run, with a scripted OpenAI-compatible server on 127.0.0.1 that takes as long
+as a model writing 30 tokens/s would.
+
+The scripted model writes, for each question, the longest sentence of each of the first three
+passages it is given (cited) and one invented sentence, so every answer exercises both the
+kept and the dropped path. Replies are not streamed, so the first verified sentence arrives
+with the whole reply; both times are printed.
+
+    .venv/bin/python benchmarks/bench_llm.py [--questions 40] [--tokens-per-s 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
+
+from guide_assistant.settings import Settings, offline_environment  # noqa: E402
+
+
+def scripted(tokens_per_s: float):
+    from tests.llm_servers import Recorded, Reply
+
+    def script(body: dict[str, Any]) -> Reply:
+        from guide_assistant.answer.agreement import segments
+
+        passages = Recorded("", {}, body).passages()
+        said = []
+        for n, line in list(passages.items())[:3]:
+            longest = max(segments(line), key=len)  # a sentence of the text, not its title
+            said.append(f"{longest.rstrip('.:;')} [{n}].")
+        said.append("Every social worker is given a company car [1].")
+        reply = " ".join(said)
+        tokens = len(reply.split()) * 1.3  # about 1.3 tokens per English word
+        return Reply(reply, delay_s=tokens / tokens_per_s)
+
+    return script
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--questions", type=int, default=40)
+    parser.add_argument("--tokens-per-s", type=float, default=30.0)
+    args = parser.parse_args()
+    offline_environment()
+    from guide_assistant.answer import guard as guarding
+    from guide_assistant.answer import questions as asking
+    from guide_assistant.assistant import Assistant
+    from guide_assistant.evaluation import metrics as evaluation
+    from tests.llm_servers import scripted_server
+
+    base = Settings()
+    assistant = Assistant.load(base)
+    items = evaluation.load_golden(ROOT / "evals" / "dev.jsonl")[: args.questions]
+    with scripted_server(scripted(args.tokens_per_s)) as server:
+        llm_settings = base.model_copy(
+            update={
+                "answer_mode": "llm",
+                "llm_provider": "openai",
+                "llm_base_url": server.openai_url,
+                "llm_model": "scripted-30tps",
+            }
+        )
+        written = Assistant(llm_settings, assistant.index, assistant.embedder)
+        extractive_ms, llm_ms, model_ms, guard_ms = [], [], [], []
+        fell_back = dropped = generated = 0
+        for item in items:
+            t = time.perf_counter()
+            assistant.ask(item.question)
+            extractive_ms.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            answer = written.ask(item.question)
+            llm_ms.append((time.perf_counter() - t) * 1000)
+            model_ms.append(answer.timings_ms.get("llm", 0.0))
+            v = answer.verification
+            if v is None:  # abstained before asking the model
+                continue
+            fell_back += v.fell_back
+            dropped += len(v.dropped)
+            generated += v.generated
+            # The guard alone, on the reply the server just sent, with the passages it was given.
+            request = server.requests[-1]
+            reply = scripted(1e9)(request.body).text
+            asked = asking.understand(item.question, None, base)
+            hits = assistant.retriever.search(asked, None).hits
+            t = time.perf_counter()
+            guarding.guard(reply, [h.passage for h in hits], base.llm_min_overlap)
+            guard_ms.append((time.perf_counter() - t) * 1000)
+    ext, llm = statistics.median(extractive_ms), statistics.median(llm_ms)
+    print(f"questions: {len(items)}; asked the model: {len(guard_ms)}")
+    print(f"guard per answer: p50 {statistics.median(guard_ms):.2f} ms, max {max(guard_ms):.2f} ms")
+    print(
+        f"model call (scripted at {args.tokens_per_s:g} tokens/s): p50 "
+        f"{statistics.median(model_ms):.0f} ms = time to the first verified sentence (no streaming)"
+    )
+    print(f"total per answer: extractive p50 {ext:.0f} ms, llm p50 {llm:.0f} ms ({llm / ext:.1f}x)")
+    print(f"sentences: generated {generated}, dropped {dropped}; fell back {fell_back} times")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""Does a written sentence agree with the passage it cites? The details a paraphrase must keep:
+numbers, dates, named bodies and negation.
+
+Word overlap alone accepts "28 hours" for "18 hours", "must not" for "must", and "the trust
+must" for "the local authority must"; these checks catch what overlap cannot. Named bodies are
+the register's actor patterns (the same ones it files duties under), acronyms and multi-word
+proper names, so nothing here is keyed to one document's wording.
+"""
+
+from __future__ import annotations
+
+import re
+
+from guide_assistant.obligations.rules import ACTOR_RULES
+from guide_assistant.text import content_stems, normalise
+
+NEGATION = re.compile(r"\b(?:not|no|never|none|nor|neither|cannot|without)\b|n['’]t\b", re.I)
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+        "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+} | {"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "hundred": "100"}
+# "one of the conditions" and "no one" name no quantity.
+NUMBER_WORD = re.compile(r"\b(?<!no )(" + "|".join(NUMBER_WORDS) + r")\b(?! of\b)", re.I)
+CALENDAR = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+)
+# Kinds of organisation in plain English, beside the register's actors ("universities must…").
+ORGANISATIONS = re.compile(
+    r"\b(universit(?:y|ies)|colleges?|schools?|charit(?:y|ies)|government|departments?|"
+    r"regulators?|unions?|courts?|police|hospitals?|GPs?|universities)\b",
+    re.I,
+)
+ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,7}(?=s?\b)")
+CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:of|and|for|the)?\s*[A-Z][a-z]+)+")
+# Where a passage's sentences end: closing punctuation, or a line break (list items).
+SEGMENT_END = re.compile(r"(?<=[.!?;:])\s+|\s*\n\s*")
+
+
+def segments(passage: str) -> list[str]:
+    """The passage's sentences and list items, verbatim."""
+    return [s.strip() for s in SEGMENT_END.split(passage) if s and s.strip()]
+
+
+def closest(sentence: str, candidates: list[str]) -> str | None:
+    """The candidate sharing most of the sentence's content words (the first, on a tie)."""
+    words = set(content_stems(sentence))
+    best, best_share = None, 0.0
+    for seg in candidates:
+        share = len(words & set(content_stems(seg))) / max(len(words), 1)
+        if share > best_share:
+            best, best_share = seg, share
+    return best
+
+
+def numerals(text: str) -> str:
+    """Number words (up to a hundred) written as figures: 'eighteen hours' -> '18 hours'."""
+    return NUMBER_WORD.sub(lambda m: NUMBER_WORDS[m.group(1).lower()], text)
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers in figures or words, as figures: '18', 'eighteen' -> '18'."""
+    return {n.replace(",", "") for n in NUMBER.findall(numerals(text))}
+
+
+def bodies(text: str) -> set[str]:
+    """Named bodies: the register's actors, then acronyms and proper names no actor covers."""
+    found = {label for label, pattern in ACTOR_RULES if pattern.search(text)}
+    found |= {m.lower().rstrip("s") for m in ORGANISATIONS.findall(text)}
+    covered = " ".join(m.group(0) for _, p in ACTOR_RULES for m in p.finditer(text))
+    found |= {a for a in ACRONYM.findall(text) if a not in covered}
+    for match in CAPITALISED.finditer(text):
+        name = match.group(0)
+        if match.start() == 0 or text[: match.start()].rstrip().endswith((".", ":", "-")):
+            name = name.split(maxsplit=1)[1] if " " in name else ""  # sentence-initial word
+        if len(name.split()) >= 2 and name not in covered:
+            found.add(normalise(name))
+    return found
+
+
+def _mentions(passage: str, body: str) -> bool:
+    """An acronym as a word (plural allowed), a name anywhere in the passage."""
+    if body.isupper():
+        return re.search(rf"\b{re.escape(body)}s?\b", passage) is not None
+    return body in normalise(passage)
+
+
+def negated(text: str) -> set[str]:
+    """What a text denies: the first content word after each negation ('should not be
+    cancelled' -> {'cancel'}; 'nothing to quote' has none)."""
+    denied: set[str] = set()
+    for match in NEGATION.finditer(text):
+        after = content_stems(" ".join(text[match.end() :].split()[:4]))
+        denied |= set(after[:1])
+    return denied
+
+
+def flipped(sentence: str, segment: str) -> str | None:
+    """A negation the sentence adds to, or drops from, what the segment says. A sentence may
+    leave out a negated part of the segment ('… so that they do not create an imbalance'),
+    but not assert it; and it may add no negation of its own."""
+    said, meant = negated(sentence), negated(segment)
+    if NEGATION.search(sentence) and (
+        not NEGATION.search(segment) or (said - meant) & set(content_stems(segment))
+    ):
+        return "says not"
+    if (meant - said) & set(content_stems(sentence)):
+        return "drops the negation"
+    return None
+
+
+def disagreement(sentence: str, passage: str, closest_segment: str | None) -> str | None:
+    """Why ``sentence`` contradicts ``passage`` in a detail, or None when it agrees."""
+    extra = sorted(numbers(sentence) - numbers(passage))
+    if extra:
+        return f"the number {extra[0]} is not in the cited passage"
+    dates = sorted(set(CALENDAR.findall(sentence)) - set(CALENDAR.findall(passage)))
+    if dates:
+        return f"the date '{dates[0]}' is not in the cited passage"
+    have = bodies(passage)
+    missing = sorted(b for b in bodies(sentence) if b not in have and not _mentions(passage, b))
+    if missing:
+        return f"it names {missing[0]}, which the cited passage doesn't"
+    said = flipped(sentence, closest_segment) if closest_segment is not None else None
+    if said:
+        return f"it {said}, unlike the passage's closest sentence"
+    return None
