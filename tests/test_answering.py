@@ -196,6 +196,9 @@ def test_an_abstention_says_why(assistant):
     answer = assistant.ask("what is the mileage allowance for a lease car?")
     assert answer.abstained
     assert answer.abstain_reason
+    assert answer.route is not None
+    assert answer.route.name == "abstain"
+    assert answer.abstain_reason in answer.route.reason
 
 
 @pytest.mark.parametrize(

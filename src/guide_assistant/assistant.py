@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from guide_assistant.answer import provenance, routing
@@ -130,7 +131,8 @@ class Assistant:
         answer = self.composer.compose(asked, found, draft, decision)
         compose_ms = round((time.perf_counter() - composing) * 1000, 2)
         if self.settings.answer_mode == "llm":
-            answer = self.writer.write(asked, found, answer, until)
+            # The model gets the passages the answer lists as retrieved: the reranked top_k.
+            answer = self.writer.write(asked, replace(found, hits=draft.hits), answer, until)
         answer.timings_ms = {
             **{k: round(v, 2) for k, v in found.timings_ms.items()},
             **answer.timings_ms,

@@ -116,9 +116,9 @@ class Citation(BaseModel):
 class Route(BaseModel):
     """Which kind of answer a question gets, and why (recorded on every ``Answer``)."""
 
-    name: Literal["register", "list", "prose"] = Field(
+    name: Literal["register", "list", "prose", "abstain"] = Field(
         description="register: duties from the obligations register; list: a whole list; "
-        "prose: the best few sentences."
+        "prose: the best few sentences; abstain: 'the guidance doesn't cover this'."
     )
     reason: str = Field(description="Why, in words: the cue matched, or the fallback taken.")
 

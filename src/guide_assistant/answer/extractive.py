@@ -191,6 +191,9 @@ class Composer:
         else:
             answer = self._quote(question, found.hits, draft)
         answer.route = draft.route
+        if answer.abstained:  # the route it would have taken is kept in the reason
+            why = f"{answer.abstain_reason} (it would have been {draft.route.name})"
+            answer.route = Route(name="abstain", reason=why)
         answer.retrieved = [h.passage.id for h in draft.hits]
         return answer
 
