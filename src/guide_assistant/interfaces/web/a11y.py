@@ -52,7 +52,9 @@ ON_LOAD = """
     const entry = document.getElementById(link.getAttribute('href').slice(1));
     if (!entry) return;
     event.preventDefault();
-    entry.open = true;
+    for (let d = entry; d; d = d.parentElement && d.parentElement.closest('details')) {
+      d.open = true;  // the entry, and the "Sources" block it sits in
+    }
     const summary = entry.querySelector('summary') || entry;
     summary.focus();
     summary.scrollIntoView({block: 'nearest'});

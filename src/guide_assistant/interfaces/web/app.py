@@ -94,6 +94,7 @@ def launch_options(settings: Settings) -> dict[str, Any]:
         "theme": a11y.theme(),
         "css": a11y.CSS,
         "js": a11y.ON_LOAD,
+        "app_kwargs": {"openapi_url": None},  # FastAPI's own schema is served without a login
     }
 
 
