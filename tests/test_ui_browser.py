@@ -57,8 +57,10 @@ def browser() -> Iterator[object]:
             browser.close()
 
 
-def open_page(browser, url: str, width: int = 1400):
-    context = browser.new_context(viewport={"width": width, "height": 1000}, accept_downloads=True)
+def open_page(browser, url: str, width: int = 1400, scheme: str = "light"):
+    context = browser.new_context(
+        viewport={"width": width, "height": 1000}, color_scheme=scheme, accept_downloads=True
+    )
     page = context.new_page()
     page.set_default_timeout(TIMEOUT)
     page.goto(url)
@@ -236,19 +238,20 @@ def open_assessment(page) -> None:
     expect(page.get_by_text("Saved:")).to_be_visible()
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])  # Gradio follows the system's choice
 @pytest.mark.parametrize("width", WIDTHS)
-def test_every_view_passes_axe(browser, served, width):
-    page = open_page(browser, served[0], width)
+def test_every_view_passes_axe(browser, served, width, scheme):
+    page = open_page(browser, served[0], width, scheme)
     try:
         ask(page, SUPERVISION)
         page.locator("#chatbot details.sources > summary").last.click()
         page.locator("#sources-panel details.source > summary").first.click()
-        assert_accessible(page, f"chat after an answer, {width}px")
+        assert_accessible(page, f"chat after an answer, {width}px {scheme}")
         page.get_by_role("tab", name="Obligations").click()
         expect(page.get_by_text("Obligations register")).to_be_visible()
-        assert_accessible(page, f"obligations, {width}px")
+        assert_accessible(page, f"obligations, {width}px {scheme}")
         open_assessment(page)
-        assert_accessible(page, f"self-assessment, {width}px")
+        assert_accessible(page, f"self-assessment, {width}px {scheme}")
     finally:
         page.context.close()
 

@@ -33,6 +33,8 @@ textarea:focus-visible, select:focus-visible, [tabindex]:focus-visible {
   outline-offset: 2px !important;
   box-shadow: 0 0 0 5px #ffffff !important;
 }
+/* The theme has no dark variant of the accent (selected tab, links' hover): lighten it there. */
+.dark { --color-accent: var(--primary-400) !important; }
 a.cite { font-weight: 600; text-decoration: underline; }
 details.source > summary { min-height: 24px; }
 footer a, footer button { color: var(--body-text-color) !important; }
