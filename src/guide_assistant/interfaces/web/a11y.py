@@ -36,6 +36,8 @@ textarea:focus-visible, select:focus-visible, [tabindex]:focus-visible {
 /* The theme has no dark variant of the accent (selected tab, links' hover): lighten it there. */
 .dark { --color-accent: var(--primary-400) !important; }
 a.cite { font-weight: 600; text-decoration: underline; }
+/* Quoted sentences: the browser's yellow keeps the page's text colour, light on a dark page. */
+mark { background-color: #fde047; color: #0b0c0c; }
 details.source > summary { min-height: 24px; }
 footer a, footer button { color: var(--body-text-color) !important; }
 /* Gradio puts its scroll-to-top button inside the table's role="grid", where a button is not
