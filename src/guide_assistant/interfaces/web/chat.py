@@ -48,7 +48,7 @@ EXAMPLES: dict[str, list[str]] = {
 
 ApiVisibility = Literal["public", "private"]
 Message = dict[str, Any]  # a Gradio chat message: role, content and optional metadata
-Turn = dict[str, Any]  # an answered question: question, answer (Answer dump), at (message index)
+Turn = dict[str, Any]  # an answered question: question, answer (an Answer dump)
 
 
 @dataclass(frozen=True)
@@ -123,9 +123,7 @@ class ChatHandlers:
                 "content": ui_render.chat_message(answer, len(turns) + 1, self.corpus_dir),
             },
         ]
-        turns.append(
-            {"question": answer.question, "answer": answer.model_dump(), "at": len(chat) - 1}
-        )
+        turns.append({"question": answer.question, "answer": answer.model_dump()})
         status = "Was this answer helpful? Rate it below."
         return "", chat, ui_render.panel_html(answer, self.corpus_dir), turns, status
 

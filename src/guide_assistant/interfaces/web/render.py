@@ -143,21 +143,34 @@ def cite_links(text: str, citations: list[Citation], id_prefix: str) -> str:
     return _MARKER.sub(link, text)
 
 
-def chat_message(answer: Answer, turn: int, corpus_dir: Path | None = None) -> str:
-    """Answer number ``turn`` as one chat message: its Markdown with [n] links (abstentions
-    flagged), then its sources in a collapsible block the links point into."""
-    cited, prefix = answer.shown_citations, f"a{turn}-source"
-    text = cite_links(answer.answer, cited, prefix)
+def chat_answer(answer: Answer) -> str:
+    """The answer as a chat message: Markdown with [n] markers, abstentions flagged."""
     if answer.abstained:
-        text = f"> **⚠ {NOT_COVERED}**\n\n{text}"
-    body = sources_html(cited, corpus_dir, prefix) + resources_html(answer.resources)
-    if not body:
-        return text
+        return f"> **⚠ {NOT_COVERED}**\n\n{answer.answer}"
+    return answer.answer
+
+
+def chat_sources(
+    answer: Answer, corpus_dir: Path | None = None, id_prefix: str = "source"
+) -> tuple[str, str]:
+    """(title, HTML body) of the collapsible 'sources' block under an answer."""
+    cited = answer.shown_citations
     title = (
         f"Related passages ({len(cited)}) — may not answer it"
         if answer.abstained
         else f"Sources ({len(cited)})"
     )
+    return title, sources_html(cited, corpus_dir, id_prefix) + resources_html(answer.resources)
+
+
+def chat_message(answer: Answer, turn: int, corpus_dir: Path | None = None) -> str:
+    """Answer number ``turn`` as one chat message: its text with [n] links, then its sources
+    in a collapsible block the links point into."""
+    prefix = f"a{turn}-source"
+    text = cite_links(chat_answer(answer), answer.shown_citations, prefix)
+    title, body = chat_sources(answer, corpus_dir, prefix)
+    if not body:
+        return text
     # No blank line may fall inside the HTML, or Markdown would end the block there.
     body = body.replace("\n", "&#10;")
     return (
