@@ -97,12 +97,14 @@ def free_port() -> int:
 
 @contextmanager
 def running_app(assistant, settings: Settings) -> Iterator[str]:
-    """The chat app served on a free loopback port in a background thread; yields its URL."""
+    """The chat app served on a free loopback port in a background thread, launched as
+    ``serve`` launches it; yields its URL."""
     from guide_assistant.interfaces.web import app as ui
 
     demo = ui.build_app(assistant, settings)
     port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    options = ui.launch_options(settings) | {"server_name": "127.0.0.1", "server_port": port}
+    demo.launch(**options, prevent_thread_lock=True)
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:

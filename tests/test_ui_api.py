@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
+import httpx
 import pytest
 
 from guide_assistant.interfaces.web import app as ui
 from guide_assistant.settings import Settings
 from guide_assistant.storage.feedback import FeedbackStore
+from tests.helpers import running_app
 
 SUPERVISION = "How often should I get supervision once I've finished ASYE?"
 
@@ -31,12 +32,14 @@ def _text(message: dict) -> str:
 def test_ask_returns_a_cited_answer(client):
     box, chat, panel, _status = client.predict(SUPERVISION, [], "all", api_name="/ask")
     assert box == ""  # the box is cleared after an answer
-    assert [m["role"] for m in chat[:2]] == ["user", "assistant"]
-    assert "[1]" in _text(chat[1])
-    assert "monthly" in _text(chat[1])
-    sources = chat[2]
-    assert sources["metadata"]["title"].startswith("Sources")
-    assert "<mark>" in _text(sources)
+    assert [m["role"] for m in chat] == ["user", "assistant"]  # sources inside the answer
+    answer = _text(chat[1])
+    assert "[1]</a>" in answer
+    assert 'href="#a1-source-1"' in answer
+    assert "monthly" in answer
+    assert '<details class="sources"><summary>Sources (' in answer
+    assert '<details class="source" id="a1-source-1"' in answer
+    assert "<mark>" in answer
     assert "Guidance on the support of mental health social workers" in panel
     assert "<mark>" in panel
     assert "<details" in panel
@@ -94,10 +97,9 @@ def test_feedback_is_stored_in_sqlite(client, served):
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_export_writes_markdown_with_sources(client):
+def test_export_returns_markdown_with_sources(client):
     client.predict(SUPERVISION, [], "all", api_name="/ask")
-    path = client.predict(api_name="/export")
-    text = Path(path).read_text(encoding="utf-8")
+    text = client.predict(api_name="/export")  # the text itself: no file on the server
     assert text.startswith("# Conversation with Guide Assistant")
     assert f"## Q1. {SUPERVISION}" in text
     assert "### Sources" in text
@@ -119,3 +121,86 @@ def test_loopback_binds_need_no_auth(host):
 def test_non_loopback_bind_with_auth_passes_the_credentials():
     settings = Settings(host="0.0.0.0", auth_username="team", auth_password="s3cret")
     assert ui.check_bind(settings) == ("team", "s3cret")
+
+
+# What an unauthenticated visitor could fetch: the page, Gradio's API descriptions and config.
+PUBLIC_PATHS = [
+    "/",
+    "/?all_endpoints=true",
+    "/config",
+    "/gradio_api/info",
+    "/gradio_api/info?all_endpoints=true",
+    "/gradio_api/openapi.json",
+    "/openapi.json",
+    "/gradio_api/startup-events",
+    "/gradio_api/app_id",
+    "/gradio_api/token",
+    "/manifest.json",
+    "/gradio_api/runs",
+]
+# Endpoint names, source ids and labels that only the app itself holds.
+APP_ONLY = [
+    "/ask",
+    "feedback_helpful",
+    "feedback_not_helpful",
+    "/export",
+    "export_report",
+    "hee-2020-guidance",
+    "tcsw-2014-role",
+    "Your question",
+]
+
+
+def _leaks(base: str, client: httpx.Client) -> dict[str, list[str]]:
+    """For each public path, the app-only strings its response holds."""
+    out = {}
+    for path in PUBLIC_PATHS:
+        body = client.get(base.rstrip("/") + path).text
+        found = [s for s in APP_ONLY if s in body]
+        if found:
+            out[path] = found
+    return out
+
+
+def test_without_a_login_the_page_lists_the_api(served):
+    # The check below can fail: an open (loopback) app names its endpoints and sources.
+    with httpx.Client() as http:
+        leaks = _leaks(served[0], http)
+    assert "feedback_helpful" in leaks["/"]
+    assert "hee-2020-guidance" in leaks["/config"]
+
+
+def test_with_a_login_nothing_but_the_login_form_is_served(assistant, served):
+    settings = served[1].model_copy(update={"auth_username": "team", "auth_password": "s3cret"})
+    with running_app(assistant, settings) as url, httpx.Client() as http:
+        assert _leaks(url, http) == {}
+        assert http.get(url + "config").status_code == 401
+        assert '"auth_required":true' in http.get(url).text.replace(" ", "")
+        # Logged in, the app is all there, but still lists no API.
+        login = http.post(url + "login", data={"username": "team", "password": "s3cret"})
+        assert login.status_code == 200
+        config = http.get(url + "config")
+        assert "hee-2020-guidance" in config.text
+        assert "Your question" in config.text
+        assert "api" not in config.json()["footer_links"]
+        assert "feedback_helpful" not in http.get(url + "gradio_api/info").text
+
+
+def test_markers_become_named_links_to_entries_in_the_same_message():
+    from guide_assistant.interfaces.web import render
+    from guide_assistant.models import Answer, Citation
+
+    cite = Citation(
+        n=1, source_id="s", title='The "A" guide', section="Part 1", text="One.\n\nTwo."
+    )
+    answer = Answer(question="q", answer="Do this [1]. See [2].", citations=[cite])
+    message = render.chat_message(answer, turn=3)
+    text, sources = message.split("\n\n", 1)
+    assert text == (
+        'Do this <a class="cite" href="#a3-source-1" '
+        'title="source 1: The &quot;A&quot; guide">[1]</a>. See [2].'  # [2] is no source
+    )
+    assert '<details class="source" id="a3-source-1"' in sources
+    # A blank line would end the HTML block in the chat's Markdown and show the rest as text.
+    assert "\n" not in sources
+    assert "One.&#10;&#10;Two." in sources

@@ -178,6 +178,12 @@ class Settings(BaseSettings, LLMSettings):
     )
     auth_password: str | None = Field(None, description="Password that goes with auth_username.")
     concurrency_limit: int = Field(2, description="Answers computed at once by the chat queue.")
+    download_cache_seconds: int = Field(
+        300,
+        ge=1,
+        description="Downloads the browser app hands out (register CSV, assessment report) are "
+        "deleted from Gradio's cache this many seconds after they are made.",
+    )
     register_search: RegisterSearchTuning = Field(
         default_factory=RegisterSearchTuning,
         description="Search of the obligations register (CLI, Obligations tab, duty answers).",

@@ -1,19 +1,22 @@
 """The browser app (Gradio): a Chat tab (cited answers, sources, feedback, export) and an
 Obligations tab (the register and its self-assessment).
 
-``build_app`` wires an already-loaded ``Assistant`` into a ``gr.Blocks``; ``serve`` loads it once,
-refuses to expose the app beyond this machine without authentication, and launches.
+``build_app`` wires an already-loaded ``Assistant`` into a ``gr.Blocks``; ``launch_options`` are
+how it is launched (tests launch it the same way); ``serve`` loads it once, refuses to expose the
+app beyond this machine without authentication, and launches.
+
+With a login configured, the app lists no API: the login page names no endpoint and no source.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from guide_assistant.interfaces.web import chat, header, obligations_tab
+from guide_assistant.interfaces.web import a11y, chat, header, obligations_tab
 from guide_assistant.settings import Settings
 
 if TYPE_CHECKING:  # importing it loads torch: serve checks the bind first
@@ -34,13 +37,16 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def auth_pair(settings: Settings) -> tuple[str, str] | None:
+    """The (username, password) login, when both are set."""
+    if settings.auth_username and settings.auth_password:
+        return settings.auth_username, settings.auth_password
+    return None
+
+
 def check_bind(settings: Settings) -> tuple[str, str] | None:
     """The auth pair to launch with; raises ``UnsafeBind`` for an open non-loopback bind."""
-    auth = (
-        (settings.auth_username, settings.auth_password)
-        if settings.auth_username and settings.auth_password
-        else None
-    )
+    auth = auth_pair(settings)
     if auth is None and not is_loopback(settings.host):
         raise UnsafeBind(
             f"refusing to serve on {settings.host}: set GUIDE_AUTH_USERNAME and "
@@ -51,7 +57,14 @@ def check_bind(settings: Settings) -> tuple[str, str] | None:
 
 def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
     """The app for ``assistant``; feedback and self-assessments go to ``settings.data_dir``."""
-    with gr.Blocks(title="Guide Assistant", analytics_enabled=False) as demo:
+    # Behind a login, no endpoint is listed, to anyone: Gradio embeds the API description in
+    # every page it serves, the login page included.
+    api: chat.ApiVisibility = "private" if auth_pair(settings) else "public"
+    ttl = settings.download_cache_seconds
+    sweep = max(1, ttl // 10)  # how often Gradio looks for expired downloads
+    with gr.Blocks(
+        title="Guide Assistant", analytics_enabled=False, delete_cache=(sweep, ttl)
+    ) as demo:
         gr.Markdown(
             "# Guide Assistant\nAnswers from the guidance on supporting mental health social "
             "workers. Every answer cites the passages it quotes."
@@ -59,28 +72,40 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         gr.HTML(header.indexed_html(assistant.index.manifest))
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
-                chat.render(assistant, settings)
+                chat.render(assistant, settings, api)
             with gr.Tab("Obligations", id="obligations"):
-                obligations_tab.render(settings)
+                obligations_tab.render(settings, api)
     return demo
+
+
+def launch_options(settings: Settings) -> dict[str, Any]:
+    """``demo.launch`` keyword arguments; raises ``UnsafeBind`` for an open non-loopback bind."""
+    auth = check_bind(settings)
+    return {
+        "server_name": settings.host,
+        "server_port": settings.port,
+        "auth": auth,
+        "share": False,
+        "show_error": False,
+        "quiet": True,
+        "run_history": False,  # it would keep users' questions in browser storage
+        "allowed_paths": [str(Path(settings.corpus_dir).resolve())],
+        # The API page link only where the API is listed (no login).
+        "footer_links": ["gradio", "settings"] if auth else ["api", "gradio", "settings"],
+        "theme": a11y.theme(),
+        "css": a11y.CSS,
+        "js": a11y.ON_LOAD,
+        "app_kwargs": {"openapi_url": None},  # FastAPI's own schema is served without a login
+    }
 
 
 def serve(settings: Settings) -> None:
     """Load the assistant once and serve the app until interrupted."""
-    auth = check_bind(settings)  # before the slow load: fail fast on an unsafe bind
+    options = launch_options(settings)  # before the slow load: fail fast on an unsafe bind
     from guide_assistant.assistant import Assistant
 
     assistant = Assistant.load(settings)
     demo = build_app(assistant, settings)
     demo.queue(default_concurrency_limit=settings.concurrency_limit)
     print(f"Guide Assistant: http://{settings.host}:{settings.port}/", flush=True)
-    demo.launch(
-        server_name=settings.host,
-        server_port=settings.port,
-        auth=auth,
-        share=False,
-        show_error=False,
-        quiet=True,
-        run_history=False,  # it would keep users' questions in browser storage
-        allowed_paths=[str(Path(settings.corpus_dir).resolve())],
-    )
+    demo.launch(**options)

@@ -1,17 +1,17 @@
-"""The Chat tab: its layout, and its handlers for asking, rating, exporting and examples.
+"""The Chat tab: its layout, and its handlers for asking, rating, exporting and examples."""
 
-No ``from __future__ import annotations``: Gradio reads the ``gr.LikeData`` hint at runtime.
-"""
+from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import gradio as gr
 
 from guide_assistant.answer.scope import NATIONAL
+from guide_assistant.interfaces.web import a11y
 from guide_assistant.interfaces.web import render as ui_render
 from guide_assistant.models import Answer, QuestionError
 from guide_assistant.settings import Settings
@@ -47,8 +47,9 @@ EXAMPLES: dict[str, list[str]] = {
     ],
 }
 
+ApiVisibility = Literal["public", "private"]
 Message = dict[str, Any]  # a Gradio chat message: role, content and optional metadata
-Turn = dict[str, Any]  # an answered question: question, answer (Answer dump), at (message index)
+Turn = dict[str, Any]  # an answered question: question, answer (an Answer dump)
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class ChatTab:
     unhelpful: gr.Button
     comment: gr.Textbox
     export_button: gr.Button
-    export_file: gr.File
+    export_text: gr.Textbox  # hidden: carries the Markdown to the browser's download
     role: gr.Radio
     source: gr.Radio
     panel: gr.HTML
@@ -89,7 +90,7 @@ def _notice(chat: list[Message], text: str) -> list[Message]:
 class ChatHandlers:
     """The tab's event handlers, over one assistant and one feedback store."""
 
-    def __init__(self, assistant: "Assistant", settings: Settings) -> None:
+    def __init__(self, assistant: Assistant, settings: Settings) -> None:
         self.assistant = assistant
         self.store = FeedbackStore(settings.data_dir / "feedback.sqlite3")
         self.corpus_dir = Path(settings.corpus_dir)
@@ -120,28 +121,24 @@ class ChatHandlers:
             log.error("answer failed: %s", type(exc).__name__)
             gr.Warning(GENERIC_ERROR)
             return question, _notice(chat, GENERIC_ERROR), gr.skip(), turns, gr.skip()
-        title, body = ui_render.chat_sources(answer, self.corpus_dir)
+        # One message per answer: its text with [n] links, then its sources (native <details>).
         chat += [
             {"role": "user", "content": answer.question},
-            {"role": "assistant", "content": ui_render.chat_answer(answer)},
+            {
+                "role": "assistant",
+                "content": ui_render.chat_message(answer, len(turns) + 1, self.corpus_dir),
+            },
         ]
-        turns.append(
-            {"question": answer.question, "answer": answer.model_dump(), "at": len(chat) - 1}
-        )
-        if body:
-            meta = {"title": title, "status": "done"}  # a collapsible message under the answer
-            chat.append({"role": "assistant", "content": body, "metadata": meta})
+        turns.append({"question": answer.question, "answer": answer.model_dump()})
         status = "Was this answer helpful? Rate it below."
         return "", chat, ui_render.panel_html(answer, self.corpus_dir), turns, status
 
-    def record(
-        self, label: str, comment: str, turns: list[Turn], index: int = -1
-    ) -> tuple[str, str]:
-        """Store feedback on turn ``index`` (the latest by default)."""
+    def record(self, label: str, comment: str, turns: list[Turn]) -> tuple[str, str]:
+        """Store feedback, with its comment, on the latest answer."""
         if not turns:
             gr.Warning("Ask a question first, then rate the answer.")
             return "No answer to rate yet.", comment
-        answer = Answer.model_validate(turns[index]["answer"])
+        answer = Answer.model_validate(turns[-1]["answer"])
         self.store.record(
             FeedbackRecord(
                 helpful=label == HELPFUL,
@@ -154,21 +151,13 @@ class ChatHandlers:
         )
         return SAVED, ""
 
-    def record_like(self, comment: str, turns: list[Turn], data: gr.LikeData) -> tuple[Any, Any]:
-        """Thumbs on a chat message: rate the answer that message belongs to (with any comment
-        already typed, which is then saved, not lost)."""
-        index = data.index[0] if isinstance(data.index, list | tuple) else data.index
-        owners = [i for i, t in enumerate(turns or []) if t["at"] <= index]
-        if not owners:
-            return gr.skip(), gr.skip()
-        return self.record(HELPFUL if data.liked else NOT_HELPFUL, comment, turns, owners[-1])
-
     def export(self, turns: list[Turn]) -> Any:
-        """The conversation as a Markdown file's path (nothing when there is none yet)."""
+        """The conversation as Markdown text, which the browser saves: nothing is written on
+        the server (nothing when there is no answer yet)."""
         if not turns:
             gr.Warning("Nothing to export yet.")
             return gr.skip()
-        return str(ui_render.write_export([Answer.model_validate(t["answer"]) for t in turns]))
+        return ui_render.conversation_markdown([Answer.model_validate(t["answer"]) for t in turns])
 
 
 def examples_for(role: str) -> list[gr.Button]:
@@ -183,7 +172,7 @@ def _conversation() -> tuple[gr.Chatbot, gr.Textbox, gr.Button, list[gr.Button]]
         elem_id="chatbot",
         height=520,
         buttons=["copy", "copy_all"],
-        feedback_options=("Like", "Dislike"),
+        feedback_options=None,  # one feedback control: the labelled buttons under the chat
         placeholder="Ask about supervision, registration, leadership …",
     )
     gr.Markdown(PRIVACY_NOTICE, elem_id="privacy-notice")
@@ -232,11 +221,8 @@ def layout(source_choices: list[tuple[str, str]]) -> ChatTab:
                 comment = gr.Textbox(
                     label="Comment on the answer (optional)", lines=1, elem_id="fb-comment"
                 )
-            with gr.Row():
-                export_button = gr.Button("Export conversation as Markdown")
-                export_file = gr.File(
-                    label="Conversation (.md)", interactive=False, elem_id="export", visible=False
-                )
+            export_button = gr.Button("Export conversation as Markdown", elem_id="export")
+            export_text = gr.Textbox(visible=False)
         with gr.Column(scale=2):
             role, source, panel = _sidebar(source_choices)
     return ChatTab(
@@ -249,7 +235,7 @@ def layout(source_choices: list[tuple[str, str]]) -> ChatTab:
         unhelpful=unhelpful,
         comment=comment,
         export_button=export_button,
-        export_file=export_file,
+        export_text=export_text,
         role=role,
         source=source,
         panel=panel,
@@ -257,41 +243,49 @@ def layout(source_choices: list[tuple[str, str]]) -> ChatTab:
     )
 
 
-def _show_file() -> gr.File:
-    return gr.File(visible=True)
-
-
 def _same(value: Any) -> Any:
     return value
 
 
-def wire(tab: ChatTab, handlers: ChatHandlers) -> None:
-    """Connect the tab's events; the named ones are the app's API."""
+def wire(tab: ChatTab, handlers: ChatHandlers, api: ApiVisibility = "public") -> None:
+    """Connect the tab's events; the named ones are the app's API (listed when ``api`` is
+    "public")."""
     gr.on(
         [tab.question.submit, tab.send.click],
         handlers.respond,
         inputs=[tab.question, tab.chatbot, tab.source, tab.turns],
         outputs=[tab.question, tab.chatbot, tab.panel, tab.turns, tab.status],
         api_name="ask",
+        api_visibility=api,
     )
-    # Both buttons and the thumbs rate with the same comment box and status line.
     rate_in, rate_out = [tab.comment, tab.turns], [tab.status, tab.comment]
     tab.helpful.click(
-        partial(handlers.record, HELPFUL), rate_in, rate_out, api_name="feedback_helpful"
+        partial(handlers.record, HELPFUL),
+        rate_in,
+        rate_out,
+        api_name="feedback_helpful",
+        api_visibility=api,
     )
     tab.unhelpful.click(
-        partial(handlers.record, NOT_HELPFUL), rate_in, rate_out, api_name="feedback_not_helpful"
+        partial(handlers.record, NOT_HELPFUL),
+        rate_in,
+        rate_out,
+        api_name="feedback_not_helpful",
+        api_visibility=api,
     )
-    tab.chatbot.like(handlers.record_like, rate_in, rate_out, api_visibility="private")
     tab.export_button.click(
-        handlers.export, inputs=[tab.turns], outputs=[tab.export_file], api_name="export"
-    ).then(_show_file, outputs=[tab.export_file], api_visibility="private")
+        handlers.export,
+        inputs=[tab.turns],
+        outputs=[tab.export_text],
+        api_name="export",
+        api_visibility=api,
+    ).then(None, inputs=[tab.export_text], js=a11y.DOWNLOAD)
     tab.role.change(examples_for, inputs=[tab.role], outputs=tab.examples, api_visibility="private")
     for button in tab.examples:
         button.click(_same, inputs=[button], outputs=[tab.question], api_visibility="private")
 
 
-def render(assistant: "Assistant", settings: Settings) -> None:
+def render(assistant: Assistant, settings: Settings, api: ApiVisibility = "public") -> None:
     """The Chat tab, built and wired inside the caller's open Tab."""
     handlers = ChatHandlers(assistant, settings)
-    wire(layout(handlers.source_choices()), handlers)
+    wire(layout(handlers.source_choices()), handlers, api)

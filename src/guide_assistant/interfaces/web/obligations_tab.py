@@ -9,7 +9,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import gradio as gr
 
@@ -105,12 +105,13 @@ class RegisterView:
         )
         if text_v and text_v.strip():
             entries = search(entries, text_v, self.settings, self.glossary)  # matching rows only
-        out = _csv(Path(tempfile.mkdtemp(dir=self.tmp)), entries)
+        folder = Path(tempfile.mkdtemp(dir=self.tmp))
         return (
             _rows(entries, self.store.all()),
             [e.id for e in entries],
             self.count(entries),
-            gr.DownloadButton(value=out),
+            gr.DownloadButton(value=_csv(folder, entries)),
+            str(folder),
         )
 
     def choose(self, ids: list[str], evt: gr.SelectData) -> tuple[Any, ...]:
@@ -147,12 +148,19 @@ class RegisterView:
         entries = [self.by_id[i] for i in ids]
         return f"Saved: {mark.status} ({mark.updated_at}).", _rows(entries, self.store.all())
 
-    def export_report(self) -> list[str]:
-        """The report files, copied where the browser can download them."""
+    def export_report(self) -> tuple[Any, str]:
+        """The report files, copied where the browser can download them, and their folder."""
         # Kept under data_dir/reports; copies in the temp dir are what the browser downloads.
         out = Path(tempfile.mkdtemp(dir=self.tmp))
         paths = assessment.export(self.settings, self.register)
-        return [str(shutil.copy(p, out / p.name)) for p in paths]
+        copies = [str(shutil.copy(p, out / p.name)) for p in paths]
+        return gr.File(value=copies, visible=True), str(out)
+
+
+def _forget(folder: str | None) -> None:
+    """Delete a download's folder once Gradio holds its copy (pruned by ``delete_cache``)."""
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass(frozen=True)
@@ -174,6 +182,7 @@ class RegisterTab:
     saved: gr.Markdown
     export: gr.Button
     files: gr.File
+    handed: gr.State  # the temp folder of the latest download, deleted once it is handed out
 
 
 def _filters(register: list[obligations.Obligation]) -> list[gr.Dropdown]:
@@ -220,7 +229,8 @@ def _layout(view: RegisterView) -> RegisterTab:
             save = gr.Button("Save assessment", variant="primary")
             saved = gr.Markdown()
     export = gr.Button("Export report")
-    files = gr.File(label="Report files (Markdown and CSV)", file_count="multiple")
+    # Hidden until there is a report: an empty file box is a mislabelled element for axe.
+    files = gr.File(label="Report files (Markdown and CSV)", file_count="multiple", visible=False)
     return RegisterTab(
         filters=filters,
         query=query,
@@ -237,23 +247,34 @@ def _layout(view: RegisterView) -> RegisterTab:
         saved=saved,
         export=export,
         files=files,
+        handed=gr.State(None),
     )
 
 
-def _wire(tab: RegisterTab, view: RegisterView) -> None:
-    """Connect the tab's events."""
+def _wire(tab: RegisterTab, view: RegisterView, api: Literal["public", "private"]) -> None:
+    """Connect the tab's events (their API listed when ``api`` is "public")."""
     inputs = [*tab.filters, tab.query]
-    outputs = [tab.table, tab.shown, tab.count, tab.download]
+    outputs = [tab.table, tab.shown, tab.count, tab.download, tab.handed]
     for control in tab.filters:
-        control.change(view.apply, inputs, outputs)
-    tab.query.submit(view.apply, inputs, outputs)
+        control.change(view.apply, inputs, outputs, api_visibility=api).then(
+            _forget, tab.handed, None, api_visibility="private"
+        )
+    tab.query.submit(view.apply, inputs, outputs, api_visibility=api).then(
+        _forget, tab.handed, None, api_visibility="private"
+    )
     mark = [tab.status, tab.owner, tab.note]
-    tab.table.select(view.choose, [tab.shown], [tab.selected, tab.passage, *mark])
-    tab.save.click(view.record, [tab.selected, *mark, tab.shown], [tab.saved, tab.table])
-    tab.export.click(view.export_report, None, tab.files)
+    tab.table.select(
+        view.choose, [tab.shown], [tab.selected, tab.passage, *mark], api_visibility=api
+    )
+    tab.save.click(
+        view.record, [tab.selected, *mark, tab.shown], [tab.saved, tab.table], api_visibility=api
+    )
+    tab.export.click(view.export_report, None, [tab.files, tab.handed], api_visibility=api).then(
+        _forget, tab.handed, None, api_visibility="private"
+    )
 
 
-def render(settings: Settings) -> None:
+def render(settings: Settings, api: Literal["public", "private"] = "public") -> None:
     """Build the tab's components and wire their events (inside the caller's open Tab)."""
     view = RegisterView(settings)
-    _wire(_layout(view), view)
+    _wire(_layout(view), view, api)

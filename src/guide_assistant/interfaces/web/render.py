@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import re
-import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
@@ -16,6 +15,7 @@ from guide_assistant.text import loose_pattern
 
 NOT_COVERED = "The guidance doesn't cover this."
 _SAFE_URL = re.compile(r"^(https?://|/|gradio_api/)", re.IGNORECASE)
+_MARKER = re.compile(r"\[(\d+)\]")
 
 
 def quote_spans(text: str, quotes: list[str]) -> list[tuple[int, int]]:
@@ -95,13 +95,16 @@ def withheld_html(citation: Citation) -> str:
     )
 
 
-def sources_html(citations: list[Citation], corpus_dir: Path | None = None) -> str:
-    """One collapsible block per source: title, section path, highlighted passage, link."""
+def sources_html(
+    citations: list[Citation], corpus_dir: Path | None = None, id_prefix: str = "source"
+) -> str:
+    """One collapsible block per source (id ``{id_prefix}-{n}``): title, section path,
+    highlighted passage, link."""
     blocks = []
     for c in citations:
         link = _link_html(source_link(c, corpus_dir), "Open the source document")
         blocks.append(
-            f'<details class="source" id="source-{c.n}" data-kind="{c.kind}" '
+            f'<details class="source" id="{id_prefix}-{c.n}" data-kind="{c.kind}" '
             'style="border:1px solid currentColor;border-radius:6px;padding:6px 10px;'
             'margin:6px 0">'
             f'<summary style="cursor:pointer"><strong>[{c.n}] {html.escape(c.label)}</strong>'
@@ -134,6 +137,23 @@ def panel_html(answer: Answer | None, corpus_dir: Path | None = None) -> str:
     return head + body + resources_html(answer.resources)
 
 
+def cite_links(text: str, citations: list[Citation], id_prefix: str) -> str:
+    """``text`` with each [n] marker a link to source entry ``{id_prefix}-{n}``, titled (and
+    so named for screen readers) "source n: title"."""
+    titles = {c.n: c.title for c in citations}
+
+    def link(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        if n not in titles:
+            return match.group(0)
+        label = html.escape(f"source {n}: {titles[n]}", quote=True)
+        # The chat's sanitiser drops aria-* attributes; the page script names the link from
+        # its title (a11y.ON_LOAD), which also shows sighted users where it leads.
+        return f'<a class="cite" href="#{id_prefix}-{n}" title="{label}">[{n}]</a>'
+
+    return _MARKER.sub(link, text)
+
+
 def chat_answer(answer: Answer) -> str:
     """The answer as a chat message: Markdown with [n] markers, abstentions flagged."""
     if answer.abstained:
@@ -143,15 +163,33 @@ def chat_answer(answer: Answer) -> str:
     return f"{answer.answer}\n\n*{answer.provenance}*"
 
 
-def chat_sources(answer: Answer, corpus_dir: Path | None = None) -> tuple[str, str]:
-    """(title, HTML body) of the collapsible 'sources' message under an answer."""
+def chat_sources(
+    answer: Answer, corpus_dir: Path | None = None, id_prefix: str = "source"
+) -> tuple[str, str]:
+    """(title, HTML body) of the collapsible 'sources' block under an answer."""
     cited = answer.shown_citations
     title = (
         f"Related passages ({len(cited)}) — may not answer it"
         if answer.abstained
         else f"Sources ({len(cited)})"
     )
-    return title, sources_html(cited, corpus_dir) + resources_html(answer.resources)
+    return title, sources_html(cited, corpus_dir, id_prefix) + resources_html(answer.resources)
+
+
+def chat_message(answer: Answer, turn: int, corpus_dir: Path | None = None) -> str:
+    """Answer number ``turn`` as one chat message: its text with [n] links, then its sources
+    in a collapsible block the links point into."""
+    prefix = f"a{turn}-source"
+    text = cite_links(chat_answer(answer), answer.shown_citations, prefix)
+    title, body = chat_sources(answer, corpus_dir, prefix)
+    if not body:
+        return text
+    # No blank line may fall inside the HTML, or Markdown would end the block there.
+    body = body.replace("\n", "&#10;")
+    return (
+        f'{text}\n\n<details class="sources"><summary>{html.escape(title)}</summary>'
+        f"{body}</details>"
+    )
 
 
 def _blockquote(text: str) -> str:
@@ -180,11 +218,3 @@ def conversation_markdown(turns: list[Answer]) -> str:
             out += [f"- See also: {r.code} {r.title}" + (f" <{r.url}>" if r.url else "")]
         out.append("")
     return "\n".join(out).rstrip() + "\n"
-
-
-def write_export(turns: list[Answer]) -> Path:
-    """Write the conversation to a fresh temp folder; returns the .md file's path."""
-    folder = Path(tempfile.mkdtemp(prefix="guide-export-"))
-    path = folder / "guide-assistant-conversation.md"
-    path.write_text(conversation_markdown(turns), encoding="utf-8")
-    return path
