@@ -14,15 +14,18 @@ import pytest
 
 # On test (129 items: 112 in scope, 17 out of scope); one item moves a rate by 1/112 = 0.009
 # in scope and by 1/17 = 0.059 out of scope, so the floors sit one item below what it achieves.
+# Measured on test when they were set: hit 0.893, cited 0.732, MRR 0.722, must 0.626,
+# answered 0.839, refused 0.706 (issue #10's note has the trade-off: refused +0.24 for answered
+# -0.04 against the pipeline before it).
 THRESHOLDS = {
-    "hit_at_k": 0.85,
-    "cited_evidence": 0.74,
-    "mrr": 0.69,
-    "must_include_recall": 0.635,
+    "hit_at_k": 0.88,
+    "cited_evidence": 0.72,
+    "mrr": 0.71,
+    "must_include_recall": 0.615,
     "faithfulness": 1.00,
     "citation_validity": 1.00,
-    "answered_in_scope": 0.86,
-    "refused_out_of_scope": 0.41,
+    "answered_in_scope": 0.83,
+    "refused_out_of_scope": 0.64,
 }
 WHY = {
     "hit_at_k": lambda r: r.hit_at_k is not None and r.hit_at_k < 1,
