@@ -55,7 +55,7 @@ def main() -> None:
         # The whole decision, the answer-type check included, under these thresholds.
         abstention = copy.copy(assistant.abstention)
         abstention.settings = settings
-        refuse = [abstention.decide(q, d.relevance, d.rows).abstain for _, q, d in features]
+        refuse = [abstention.decide(q, d.relevance, d.rows, d.best).abstain for _, q, d in features]
         answered = [not r for (oos, _, _), r in zip(features, refuse, strict=True) if not oos]
         refused = [r for (oos, _, _), r in zip(features, refuse, strict=True) if oos]
         rows.append(

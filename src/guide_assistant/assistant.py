@@ -127,7 +127,7 @@ class Assistant:
         found = self.retriever.search(asked, sources)
         composing = time.perf_counter()
         draft = self.composer.draft(asked, route, found, skip)
-        decision = self.abstention.decide(asked, draft.relevance, draft.rows)
+        decision = self.abstention.decide(asked, draft.relevance, draft.rows, draft.best)
         answer = self.composer.compose(asked, found, draft, decision)
         compose_ms = round((time.perf_counter() - composing) * 1000, 2)
         if self.settings.answer_mode == "llm":

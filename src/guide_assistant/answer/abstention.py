@@ -84,9 +84,14 @@ class Abstention:
     def abstain(self, s: Signals) -> bool:
         return self.reason(s) is not None
 
-    def decide(self, question: Question, relevance: float, rows: list[int]) -> Decision:
-        """The abstain stage: signals of the question and its draft, then the decision."""
-        signals = self.signals(question.said, question.query, relevance, rows)
+    def decide(
+        self, question: Question, relevance: float, rows: list[int], best: int | None = None
+    ) -> Decision:
+        """The abstain stage: signals of the question and its draft, then the decision.
+        Coverage also counts ``best``, the sentence relevance was measured on: the ranker may
+        lead with another sentence, but relevance and coverage must speak of the same text."""
+        covering = rows if best is None or best in rows else [*rows, best]
+        signals = self.signals(question.said, question.query, relevance, covering)
         reason = self.reason(signals) if rows else "no sentence of the sources to quote"
         missing = None
         if reason is None and not self.gives(question.wanted, rows, question.said):

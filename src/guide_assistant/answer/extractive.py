@@ -50,6 +50,7 @@ class Draft:
     route: Route
     relevance: float  # the best sentence's score: the abstention's main signal
     hits: list[Hit] = field(default_factory=list)  # the retrieved pool, reranked, top_k
+    best: int | None = None  # the row with the best hand-weighted score (relevance's row)
 
 
 class Composer:
@@ -98,7 +99,8 @@ class Composer:
         ranked = [c for c in ranked if c.sentence.passage_id in kept]
         if not ranked:
             return Draft([], route, 0.0, hits)
-        relevance = max(c.score for c in ranked)
+        top = max(ranked, key=lambda c: c.score)
+        relevance = top.score
         if found.focus is not None:
             plain = self.selector.candidates(question.query, found.vector, found.hits)
             relevance = max([relevance, *(c.score for c in self._usable(plain, skip))])
@@ -106,7 +108,7 @@ class Composer:
         rows, taken = self._rows(question, route, found, ranked)
         sentences = self.index.sentences
         rows = [r for r in rows if r not in skip and not sentences[r].instruction]
-        return Draft(rows, taken, relevance, hits)
+        return Draft(rows, taken, relevance, hits, top.row)
 
     def _usable(self, ranked: list[Candidate], skip: Set[int]) -> list[Candidate]:
         return [c for c in ranked if c.row not in skip] if skip else ranked
