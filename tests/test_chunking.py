@@ -56,8 +56,7 @@ def test_no_chunk_spans_two_sections(docs, chunks):
 
 def test_no_chunk_exceeds_the_model_window(chunks, embedder):
     # With special tokens, exactly as the model sees it: it would truncate silently.
-    tokenizer = embedder.tokenizer
-    longest = max(len(tokenizer(c.embed_text, verbose=False)["input_ids"]) for c in chunks)
+    longest = max(embedder.count_tokens(c.embed_text, special=True) for c in chunks)
     assert longest <= embedder.max_tokens == 256
 
 

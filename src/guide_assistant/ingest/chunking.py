@@ -249,8 +249,19 @@ def chunk_document(
     return chunks
 
 
-def chunk_corpus(docs: list[LoadedDocument], count: TokenCounter, max_tokens: int) -> list[Chunk]:
-    """Chunks for every document, with ids unique across the corpus."""
+def chunk_corpus(
+    docs: list[LoadedDocument],
+    count: TokenCounter,
+    max_tokens: int,
+    progress: Callable[[int], object] | None = None,
+) -> list[Chunk]:
+    """Chunks for every document, with ids unique across the corpus (``progress(1)`` after
+    each document)."""
     seen: set[str] = set()
     numbers = itertools.count(1)
-    return [c for doc in docs for c in chunk_document(doc, count, max_tokens, seen, numbers)]
+    chunks: list[Chunk] = []
+    for doc in docs:
+        chunks += chunk_document(doc, count, max_tokens, seen, numbers)
+        if progress:
+            progress(1)
+    return chunks

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -151,13 +152,19 @@ def load_user_document(path: Path) -> LoadedDocument:
     return LoadedDocument(meta=doc, text=text, sections=sections)
 
 
-def load_corpus(settings: Settings) -> tuple[list[LoadedDocument], list[DocumentProblem]]:
-    """All documents to index: the editions, then the user's files that can be read."""
+def load_corpus(
+    settings: Settings, progress: Callable[[int], object] | None = None
+) -> tuple[list[LoadedDocument], list[DocumentProblem]]:
+    """All documents to index: the editions, then the user's files that can be read
+    (``progress(1)`` after each file)."""
+    tick = progress or (lambda n: None)
     manifest = load_manifest(settings.corpus_dir)
     docs = [load_edition(settings.corpus_dir / d["file"]) for d in manifest["documents"]]
+    tick(len(docs))
     problems: list[DocumentProblem] = []
     seen = {d.meta.source_id for d in docs}
     for path in user_files(settings.user_docs_dir):
+        tick(1)
         try:
             doc = load_user_document(path)
         except readers.ReadError as exc:
