@@ -95,7 +95,7 @@ def test_another_export_of_the_model_is_refused(onnx_settings):
     manifest = store.read_manifest(build)
     manifest["embedding_export"]["sha256"] = "0" * 64
     (build / store.MANIFEST).write_text(json.dumps(manifest))
-    with pytest.raises(store.IndexError_, match="another ONNX export.*ingest --rebuild"):
+    with pytest.raises(store.IndexError_, match=r"another ONNX export.*ingest --rebuild"):
         Assistant.load(onnx_settings, build_if_missing=False)
 
 

@@ -7,6 +7,7 @@ redraws, so each stage prints one plain line when it ends instead. ``Stages.off(
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -33,6 +34,15 @@ class Stages:
         """Bars on a terminal, one line per stage otherwise."""
         return cls("bars" if stream.isatty() else "lines", stream)
 
+    def _size(self) -> tuple[int, int]:
+        """The terminal's columns and lines; some (a bare pseudo-terminal) report 0 x 0, and
+        tqdm hides a bar that has no line to stand on."""
+        try:
+            size = os.get_terminal_size(self.stream.fileno())
+        except (OSError, ValueError):
+            return 80, 24
+        return size.columns or 80, size.lines or 24
+
     @contextmanager
     def stage(self, name: str, total: int, unit: str) -> Iterator[Update]:
         """A stage of ``total`` ``unit``s; call the yielded function with each step's size."""
@@ -43,8 +53,14 @@ class Stages:
         if self.mode == "bars":
             from tqdm import tqdm
 
+            columns, lines = self._size()
             with tqdm(
-                total=total, desc=f"{name:<9}", unit=unit, file=self.stream, dynamic_ncols=True
+                total=total,
+                desc=f"{name:<9}",
+                unit=unit,
+                file=self.stream,
+                ncols=columns,
+                nrows=lines,
             ) as bar:
                 yield bar.update
             return
