@@ -196,9 +196,7 @@ class Settings(BaseSettings):
         "export with int8 weights). An index answers only with the backend it was built with.",
     )
     embedding_cache_dir: Path | None = Field(
-        None,
-        description="Folder for the ONNX exports of the model (made once, reused by every "
-        "build); default: `models/` inside index_dir.",
+        None, description="Folder of the model's ONNX exports (default: index_dir/models)."
     )
     embed_batch_size: int = Field(64, description="Texts embedded per batch at ingest.")
     chunk_max_tokens: int = Field(
