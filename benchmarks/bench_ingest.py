@@ -226,6 +226,11 @@ def report(rows: dict, speed: dict, ablation: dict, backends: list[str]) -> None
 def builds(args: argparse.Namespace, work: Path, cache: Path, cli: list[str]) -> None:
     """CLI builds of generated user text with the chosen backend: time, memory, no-op."""
     backend = args.build_backend
+    export = (
+        "from guide_assistant.index.embedding import Embedder; "
+        "from guide_assistant.settings import Settings; Embedder.from_settings(Settings()).export"
+    )
+    measured([PY, "-c", export], env_for(work / "export", backend, cache))  # not in the timing
     for size in [float(s) for s in args.sizes.split(",")]:
         docs = work / f"user-{size:g}mb"
         docs.mkdir()
