@@ -56,8 +56,7 @@ def test_no_chunk_spans_two_sections(docs, chunks):
 
 def test_no_chunk_exceeds_the_model_window(chunks, embedder):
     # With special tokens, exactly as the model sees it: it would truncate silently.
-    tokenizer = embedder.tokenizer
-    longest = max(len(tokenizer(c.embed_text, verbose=False)["input_ids"]) for c in chunks)
+    longest = max(embedder.count_tokens(c.embed_text, special=True) for c in chunks)
     assert longest <= embedder.max_tokens == 256
 
 
@@ -97,3 +96,38 @@ def test_sentence_splitting_keeps_enumerators_and_abbreviations():
         "iv. Collation of AMHP data, e.g. The audit.",
         "Next sentence.",
     ]
+
+
+def _user_chunks(tmp_path, text: str, embedder: Embedder) -> list[chunking.Chunk]:
+    path = tmp_path / "handbook.md"
+    path.write_text(text)
+    doc = corpus.load_user_document(path)
+    return chunking.chunk_document(doc, embedder.count_tokens, Settings().chunk_max_tokens)
+
+
+def test_a_long_lead_in_does_not_shatter_what_follows(tmp_path, embedder):
+    # One table row far over the budget (its own lead-in) and a list after a long paragraph
+    # used to come out as one chunk per word or sentence.
+    cells = " ".join(f"Staff member {i} must record each supervision session." for i in range(60))
+    long_para = " ".join(f"Point {i} of the policy applies to everyone." for i in range(25)) + ":"
+    items = "\n".join(f"- item {i} is a duty of the employer to each worker." for i in range(40))
+    text = f"# Handbook\n\n| Rules | {cells} |\n\n## Lists\n\n{long_para}\n{items}\n"
+    chunks = _user_chunks(tmp_path, text, embedder)
+    body_tokens = sum(embedder.count_tokens(c.passage.text) for c in chunks)
+    assert len(chunks) <= body_tokens // 100 + 3  # pieces are near the budget, not words
+    bodies = [c for c in chunks if any(s.kind != "heading" for s in c.sentences)]
+    assert min(embedder.count_tokens(c.passage.text) for c in bodies[:-1]) >= 40
+
+
+def test_a_hard_wrapped_paragraph_is_one_paragraph(tmp_path, embedder):
+    text = (
+        "# Handbook\n\nSupervision happens every month and is recorded\nby the line manager. "
+        "It is protected time.\n\nA second paragraph\nwraps too.\n"
+    )
+    chunks = _user_chunks(tmp_path, text, embedder)
+    sentences = [s.text for c in chunks for s in c.sentences]
+    assert "Supervision happens every month and is recorded\nby the line manager." in sentences
+    assert "It is protected time." in sentences
+    assert "A second paragraph\nwraps too." in sentences
+    groups = {s.group for c in chunks for s in c.sentences if s.kind == "para"}
+    assert len(groups) == 2

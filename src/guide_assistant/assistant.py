@@ -61,10 +61,11 @@ class Assistant:
     def load(cls, settings: Settings | None = None, build_if_missing: bool = True) -> Assistant:
         """Open the current index (building it first when there is none)."""
         settings = settings or Settings()
-        embedder = Embedder(settings.embedding_model, settings.embed_batch_size)
+        embedder = Embedder.from_settings(settings)
         if build_if_missing and store.current_build(settings) is None:
             indexing.build(settings, embedder=embedder)
         loaded = store.load(settings)
+        store.check_export(loaded.manifest, embedder.export.sha256 if embedder.export else None)
         embedder.prepare_for_queries()
         return cls(settings, loaded, embedder)
 

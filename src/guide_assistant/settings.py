@@ -105,6 +105,15 @@ class Settings(BaseSettings, LLMSettings):
         description="Sentence-transformers model: 'packaged:all-MiniLM-L6-v2' (the PyPI-shipped "
         "model) or a local folder path. Never a hub name: nothing is downloaded.",
     )
+    embedding_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "torch",
+        description="How the model runs: 'torch' (sentence-transformers, fp32), 'onnx' (ONNX "
+        "Runtime, fp32, exported here from the same weights on first use) or 'onnx-int8' (that "
+        "export with int8 weights). An index answers only with the backend it was built with.",
+    )
+    embedding_cache_dir: Path | None = Field(
+        None, description="Folder of the model's ONNX exports (default: index_dir/models)."
+    )
     embed_batch_size: int = Field(64, description="Texts embedded per batch at ingest.")
     chunk_max_tokens: int = Field(
         200,
@@ -231,8 +240,15 @@ class Settings(BaseSettings, LLMSettings):
     def _resolve_paths(self) -> Settings:
         """Relative folders are taken against ``home``, not against wherever the command runs."""
         self.home = self.home.expanduser()
-        for name in ("corpus_dir", "user_docs_dir", "index_dir", "data_dir", "prompts_dir"):
+        for name in (
+            "corpus_dir",
+            "user_docs_dir",
+            "index_dir",
+            "data_dir",
+            "prompts_dir",
+            "embedding_cache_dir",
+        ):
             path = getattr(self, name)
-            if not path.is_absolute():
+            if path is not None and not path.is_absolute():
                 setattr(self, name, self.home / path)
         return self

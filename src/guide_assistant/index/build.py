@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from guide_assistant.index import chroma, store
 from guide_assistant.index.embedding import Embedder
+from guide_assistant.index.progress import Stages
 from guide_assistant.ingest import chunking, corpus, instructions, lexicon, readers
 from guide_assistant.settings import Settings
 
@@ -66,6 +67,7 @@ def fingerprint(settings: Settings) -> dict[str, Any]:
         "format": store.FORMAT,
         "files": corpus.fingerprint_files(corpus.input_files(settings)),
         "embedding_model": settings.embedding_model,
+        "embedding_backend": settings.embedding_backend,
         "chunk_max_tokens": settings.chunk_max_tokens,
         # The code that turns files into chunks: a change to it must rebuild, not reuse.
         "pipeline": corpus.fingerprint_files(
@@ -82,13 +84,16 @@ def fingerprint(settings: Settings) -> dict[str, Any]:
 def build(
     settings: Settings,
     rebuild: bool = False,
-    progress: bool = False,
+    progress: bool | Stages = False,
     embedder: Embedder | None = None,
 ) -> BuildReport:
     """Ingest the corpus and the user's documents into a new build, unless nothing changed.
 
-    Pass ``embedder`` when the caller has one already, so the model is not loaded twice.
+    ``progress``: a ``Stages`` reporter (``True``: bars on stderr). Pass ``embedder`` when the
+    caller has one already, so the model is not loaded twice.
     """
+    if not isinstance(progress, Stages):
+        progress = Stages("bars") if progress else Stages.off()
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     with _build_lock(settings.index_dir):
         return _build(settings, rebuild, progress, embedder)
@@ -99,26 +104,45 @@ def _key(text: str) -> str:
 
 
 def _embed_missing(
-    embedder: Embedder, texts: list[str], cache: dict[str, np.ndarray], progress: bool
+    embedder: Embedder, texts: list[str], cache: dict[str, np.ndarray], progress: Stages
 ) -> tuple[np.ndarray, list[str], int]:
     """Vectors of ``texts`` (cached ones reused), their keys, and how many were embedded."""
     keys = [_key(t) for t in texts]
     missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in cache}.items())
-    bar = None
-    if progress and missing:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(missing), desc="Embedding", unit="text")
-    fresh = embedder.embed([t for _, t in missing], bar.update if bar else None)
-    if bar:
-        bar.close()
+    with progress.stage("embedding", len(missing), "text") as update:
+        fresh = embedder.embed([t for _, t in missing], update)
     cache.update(zip([k for k, _ in missing], fresh, strict=True))
     vectors = np.stack([cache[k] for k in keys]) if keys else np.zeros((0, embedder.dimension))
     return vectors, keys, len(missing)
 
 
+def _reusable(manifest: dict[str, Any] | None, embedder: Embedder) -> bool:
+    """Whether a previous build's vectors came from this very model, backend and export."""
+    if not manifest:
+        return False
+    export = embedder.export
+    return bool(
+        manifest["embedding_model"] == embedder.name
+        and manifest.get("embedding_backend", "torch") == embedder.backend
+        and (manifest.get("embedding_export") or {}).get("sha256") == (export and export.sha256)
+    )
+
+
+def _read_and_chunk(
+    settings: Settings, embedder: Embedder, progress: Stages
+) -> tuple[list[corpus.LoadedDocument], list[corpus.DocumentProblem], list[chunking.Chunk]]:
+    files = len(corpus.input_files(settings)) - 1  # sources.toml is read, not indexed
+    with progress.stage("reading", files, "file") as update:
+        docs, problems = corpus.load_corpus(settings, update)
+    with progress.stage("chunking", len(docs), "doc") as update:
+        chunks = chunking.chunk_corpus(
+            docs, embedder.count_tokens, settings.chunk_max_tokens, update
+        )
+    return docs, problems, chunks
+
+
 def _build(
-    settings: Settings, rebuild: bool, progress: bool, embedder: Embedder | None
+    settings: Settings, rebuild: bool, progress: Stages, embedder: Embedder | None
 ) -> BuildReport:
     began = time.perf_counter()
     wanted = fingerprint(settings)
@@ -133,14 +157,12 @@ def _build(
             seconds=time.perf_counter() - began,
             build_id=previous.name,
         )
-    docs, problems = corpus.load_corpus(settings)
-    embedder = embedder or Embedder(settings.embedding_model, settings.embed_batch_size)
-    chunks = chunking.chunk_corpus(docs, embedder.count_tokens, settings.chunk_max_tokens)
+    embedder = embedder or Embedder.from_settings(settings)
+    docs, problems, chunks = _read_and_chunk(settings, embedder, progress)
     planted = instructions.mark(docs, chunks)
     sentences = [s for c in chunks for s in c.sentences]
-    cache = {} if rebuild else store.embedding_cache(previous)
-    if manifest and manifest["embedding_model"] != settings.embedding_model:
-        cache = {}
+    reuse = not rebuild and _reusable(manifest, embedder)
+    cache = store.embedding_cache(previous) if reuse else {}
     texts = [c.embed_text for c in chunks] + [s.text for s in sentences]
     vectors, keys, embedded = _embed_missing(embedder, texts, cache, progress)
 
@@ -157,7 +179,8 @@ def _build(
     }
     new_manifest = _manifest(settings, build_id, wanted, embedder, vectors, docs, summary)
     lexicon.persist(lexicon.mine([d.text for d in docs]), out)
-    store.persist(settings, out, chunks, vectors, keys, new_manifest)
+    with progress.stage("writing", 2 * len(chunks) + len(sentences), "record") as update:
+        store.persist(settings, out, chunks, vectors, keys, new_manifest, update)
     store.switch_current(settings, out)
     _prune(settings, keep={out, previous})
     return BuildReport(
@@ -184,6 +207,8 @@ def _manifest(
         "build_id": build_id,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "embedding_model": settings.embedding_model,
+        "embedding_backend": embedder.backend,
+        "embedding_export": embedder.export.model_dump() if embedder.export else None,
         "dimension": int(vectors.shape[1]),
         "chunking": {"max_tokens": settings.chunk_max_tokens, "model_window": embedder.max_tokens},
         "chroma": {

@@ -6,6 +6,7 @@ function (it would download a model): every vector comes from our own model.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,7 +71,16 @@ def drop_collection(chroma_client: ClientAPI, name: str) -> None:
         chroma_client.delete_collection(name)
 
 
-def add(store: ChromaVectorStore, nodes: list[BaseNode], batch: int = 1000) -> None:
-    """Add nodes in batches: Chroma refuses one call larger than its max batch (5,461 here)."""
+def add(
+    store: ChromaVectorStore,
+    nodes: list[BaseNode],
+    progress: Callable[[int], None] | None = None,
+    batch: int = 1000,
+) -> None:
+    """Add nodes in batches: Chroma refuses one call larger than its max batch (5,461 here).
+
+    ``progress(n)`` is called after each batch with its size."""
     for i in range(0, len(nodes), batch):
         store.add(nodes[i : i + batch])
+        if progress:
+            progress(len(nodes[i : i + batch]))

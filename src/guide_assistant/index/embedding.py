@@ -1,7 +1,10 @@
 """The embedding model: the packaged all-MiniLM-L6-v2 (or a local folder), never a hub download.
 
-Exposed both as a llama-index embedding (for the pipeline) and as a token counter (chunking
-must stay inside the model's window, which it would otherwise truncate silently).
+Run by one of two backends (``embedding_backend``): ``torch`` (sentence-transformers) or
+``onnx``/``onnx-int8`` (ONNX Runtime over an export made here on first use, see
+``onnx_export.py``). Also a token counter: chunking must stay inside the model's window,
+which it would otherwise truncate silently. Tokens are counted with the model's own
+``tokenizer.json`` through ``tokenizers``, the same fast tokenizer transformers wraps.
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from guide_assistant.settings import PACKAGED_MODEL, offline_environment
+from guide_assistant.index import encoders, onnx_export
+from guide_assistant.settings import PACKAGED_MODEL, Settings, offline_environment
 
 if TYPE_CHECKING:
-    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    from llama_index.core.embeddings import BaseEmbedding
 
 Progress = Callable[[int], Any]
+BACKENDS = ("torch", *onnx_export.ONNX_BACKENDS)
 
 
 def model_path(name: str) -> Path:
@@ -37,82 +42,129 @@ def model_path(name: str) -> Path:
     return path
 
 
+def _tokenizer(path: Path) -> Any:
+    """The model's fast tokenizer, without the padding/truncation its file may preset."""
+    from tokenizers import Tokenizer
+
+    if (path / "tokenizer.json").is_file():
+        tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+    else:  # a folder with only vocab files: let transformers build the fast tokenizer
+        from transformers import AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(str(path)).backend_tokenizer
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return tokenizer
+
+
 class Embedder:
     """Loads the model lazily once; embeds texts to unit-length float32 vectors."""
 
-    def __init__(self, name: str, batch_size: int = 64) -> None:
+    def __init__(
+        self,
+        name: str,
+        batch_size: int = 64,
+        backend: str = "torch",
+        cache_dir: Path | None = None,
+    ) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"embedding_backend must be one of {BACKENDS}, not {backend!r}")
         offline_environment()
         self.name = name
         self.path = model_path(name)
         self.batch_size = batch_size
+        self.backend = backend
+        self.cache_dir = cache_dir or Path("indexes") / "models"
+        self.config = encoders.model_config(self.path)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Embedder:
+        return cls(
+            settings.embedding_model,
+            settings.embed_batch_size,
+            settings.embedding_backend,
+            settings.embedding_cache_dir or settings.index_dir / "models",
+        )
 
     @cached_property
-    def llama_embedding(self) -> HuggingFaceEmbedding:
-        """The llama-index ``HuggingFaceEmbedding`` over the local model folder."""
-        from llama_index.core import Settings as LlamaSettings
-        from llama_index.core.llms import MockLLM
-        from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    def export(self) -> onnx_export.ExportInfo | None:
+        """The ONNX file's info (exported now if not cached); None for torch."""
+        if self.backend == "torch":
+            return None
+        return onnx_export.ensure(self.cache_dir, self.path, self.backend)[1]
 
-        embedding = HuggingFaceEmbedding(
-            model_name=str(self.path),
-            device="cpu",
-            normalize=True,
-            embed_batch_size=self.batch_size,
-            show_progress_bar=False,
-        )
-        # llama-index falls back to OpenAI for anything unset: pin both to local objects.
-        LlamaSettings.llm = MockLLM()
-        LlamaSettings.embed_model = embedding
-        return embedding
+    @cached_property
+    def encoder(self) -> encoders.Encoder:
+        if self.backend == "torch":
+            return encoders.TorchEncoder(self.path, self.batch_size)
+        assert self.export is not None
+        tokenizer = _tokenizer(self.path)
+        tokenizer.enable_truncation(self.max_tokens)
+        folder = onnx_export.cache_folder(self.cache_dir, self.path, self.backend)
+        return encoders.OnnxEncoder(folder / self.export.file, tokenizer, self.config)
+
+    @property
+    def llama_embedding(self) -> BaseEmbedding:
+        """A llama-index embedding over this model and backend."""
+        return self.encoder.llama_embedding
 
     @cached_property
     def tokenizer(self) -> Any:
-        return self.llama_embedding._model.tokenizer
+        return _tokenizer(self.path)
 
     @property
     def dimension(self) -> int:
-        dimension = self.llama_embedding._model.get_embedding_dimension()
-        if dimension is None:
+        if not self.config["dimension"]:
             raise RuntimeError(f"the embedding model at {self.path} does not state its dimension")
-        return int(dimension)
+        return int(self.config["dimension"])
 
     @property
     def max_tokens(self) -> int:
-        return int(self.llama_embedding._model.max_seq_length or 0)
+        return int(self.config["max_tokens"])
 
-    def count_tokens(self, text: str) -> int:
-        """Word-piece tokens of ``text`` without the special tokens."""
-        return len(self.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+    def count_tokens(self, text: str, special: bool = False) -> int:
+        """Word-piece tokens of ``text`` (without the special tokens unless ``special``)."""
+        return len(self.tokenizer.encode(text, add_special_tokens=special).ids)
 
     def embed(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
         """Embed many texts in batches; ``progress(n)`` is called after each batch.
 
         Texts go in length order so each batch pads little (20–30% faster here), and the
-        vectors come back in the caller's order.
+        vectors come back in the caller's order. Every build uses all cores, so results
+        don't depend on whether a query path (one thread) ran earlier in this process.
         """
-        # Same thread count for every build: results then don't depend on whether a query
-        # path (which drops to one thread) ran earlier in this process.
-        import torch
-
-        previous = torch.get_num_threads()
-        torch.set_num_threads(os.cpu_count() or 1)
-        try:
-            return self._embed_sorted(texts, progress)
-        finally:
-            torch.set_num_threads(previous)
-
-    def _embed_sorted(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
+        threads = os.cpu_count() or 1
+        previous = self._torch_threads()
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for i in range(0, len(order), self.batch_size):
-            rows = order[i : i + self.batch_size]
-            out[rows] = self.llama_embedding.get_text_embedding_batch([texts[r] for r in rows])
-            if progress:
-                progress(len(rows))
+        try:
+            for i in range(0, len(order), self.batch_size):
+                rows = order[i : i + self.batch_size]
+                out[rows] = self.encoder.encode([texts[r] for r in rows], threads)
+                if progress:
+                    progress(len(rows))
+        finally:
+            if previous:
+                self._set_torch_threads(previous)
         return out
 
+    def _torch_threads(self) -> int:
+        if self.backend != "torch":
+            return 0
+        import torch
+
+        return int(torch.get_num_threads())
+
+    def _set_torch_threads(self, threads: int) -> None:
+        import torch
+
+        torch.set_num_threads(threads)
+
     def embed_query(self, text: str) -> np.ndarray:
-        return np.asarray(self.llama_embedding.get_query_embedding(text), dtype=np.float32)
+        if self.backend == "torch":
+            vector = self.llama_embedding.get_query_embedding(text)
+            return np.asarray(vector, dtype=np.float32)
+        return self.encoder.encode([text], 1)[0]
 
     def prepare_for_queries(self) -> None:
         """Load the model now (not on the first question) and answer on one thread.
@@ -120,7 +172,6 @@ class Embedder:
         One query is too small to share between threads, and a second OpenMP thread
         spin-waiting beside Chroma's threads on 2 cores gave ~470 ms stalls at p95.
         """
-        import torch
-
         self.embed_query("warm up")
-        torch.set_num_threads(1)
+        if self.backend == "torch":
+            self._set_torch_threads(1)

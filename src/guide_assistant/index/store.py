@@ -114,8 +114,14 @@ def persist(
     vectors: np.ndarray,
     keys: list[str],
     manifest: dict[str, Any],
+    progress: Callable[[int], None] | None = None,
 ) -> None:
-    """Write one build's parts (Chroma, BM25, passages, sentences, vectors), then its manifest."""
+    """Write one build's parts (Chroma, BM25, passages, sentences, vectors), then its manifest.
+
+    ``progress(n)`` is told of records written: passages and sentences into Chroma, then the
+    passages into BM25.
+    """
+    update = progress or (lambda n: None)
     from llama_index.core.schema import TextNode
 
     sentences = [s for c in chunks for s in c.sentences]
@@ -130,7 +136,7 @@ def persist(
         for i, c in enumerate(chunks)
     ]
     client = chroma.client(settings, out)
-    chroma.add(chroma.create_store(client, collection_name(out.name)), nodes)
+    chroma.add(chroma.create_store(client, collection_name(out.name)), nodes, update)
     pause_point(settings, out, "chroma")  # one collection written, the other not yet
     # Sentences get their own collection: a short question often matches one sentence far
     # better than the passage around it (hit@5 +0.03 to +0.07 on the golden set).
@@ -143,8 +149,10 @@ def persist(
         )
         for i, s in enumerate(sentences)
     ]
-    chroma.add(chroma.create_store(client, collection_name(out.name, "sentences")), sentence_nodes)
+    sentence_store = chroma.create_store(client, collection_name(out.name, "sentences"))
+    chroma.add(sentence_store, sentence_nodes, update)
     bm25.persist(nodes, out / "bm25")
+    update(len(nodes))
     pause_point(settings, out, "bm25")
     with open(out / "passages.jsonl", "w") as fh:
         fh.writelines(c.passage.model_dump_json() + "\n" for c in chunks)
@@ -186,10 +194,27 @@ def check_compatible(manifest: dict[str, Any], settings: Settings) -> None:
         raise IndexError_(
             f"the index was built with chromadb {built}, installed is {now}: {REBUILD}"
         )
+    built_with = manifest.get("embedding_backend", "torch")
+    if built_with != settings.embedding_backend:
+        raise IndexError_(
+            f"the index was built with the embedding backend {built_with!r} but settings ask "
+            f"for {settings.embedding_backend!r}: set GUIDE_EMBEDDING_BACKEND={built_with} "
+            f'(embedding_backend = "{built_with}" in guide-assistant.toml), or {REBUILD}'
+        )
     if manifest["chroma"]["mode"] != settings.chroma_mode:
         raise IndexError_(
             f"the index lives in Chroma mode {manifest['chroma']['mode']!r}, settings say "
             f"{settings.chroma_mode!r}: {REBUILD}"
+        )
+
+
+def check_export(manifest: dict[str, Any], export_sha256: str | None) -> None:
+    """Refuse to answer with an ONNX file other than the one that embedded the index."""
+    built = (manifest.get("embedding_export") or {}).get("sha256")
+    if built != export_sha256:
+        raise IndexError_(
+            "the index was embedded with another ONNX export of the model than the one in the "
+            f"model cache: {REBUILD}"
         )
 
 

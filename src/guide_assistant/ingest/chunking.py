@@ -29,6 +29,8 @@ NOT_AN_END = re.compile(
 # Markup around a unit that is not part of the words (kept in the passage, not in the sentence).
 EDGE_MARKUP = re.compile(r"^[\s|*_>]+|[\s|*_]+$")
 TokenCounter = Callable[[str], int]
+# The most of a piece's token budget the carried lead-in of a split list or table may take.
+LEAD_IN_SHARE = 0.5
 
 
 @dataclass
@@ -94,7 +96,7 @@ def section_groups(
     """Group a section's lines: lists keep their lead-in paragraph; tables stay whole."""
     text = doc.text
     groups: list[Group] = []
-    previous_kind = ""
+    previous_kind, previous_end, paragraph_start = "", section.start, section.start
     for start, end in _line_spans(text, section.start, section.end):
         line = text[start:end]
         if line.lstrip().startswith("|"):
@@ -116,9 +118,14 @@ def section_groups(
             else:
                 groups.append(Group(units=units))
             previous_kind = "item"
+        elif previous_kind == "para" and text.count("\n", previous_end, start) == 1:
+            # A hard-wrapped paragraph (a text file, a PDF's lines): one paragraph, so its
+            # sentences run across line ends instead of stopping at each one.
+            groups[-1].units = split_sentences(text, paragraph_start, end, "para")
         else:
             groups.append(Group(units=split_sentences(text, start, end, "para")))
-            previous_kind = "para"
+            previous_kind, paragraph_start = "para", start
+        previous_end = end
     groups = [g for g in groups if g.units]
     for group in groups:
         number = next(numbers) if numbers else 0
@@ -167,6 +174,18 @@ def _pieces(group: Group, count: TokenCounter, text: str, budget: int) -> list[l
     return pieces
 
 
+def _carried(lead_in: str, count: TokenCounter, budget: int) -> str:
+    """The lead-in the later pieces of a split group carry, unless it would crowd them out.
+
+    A long lead-in (a table's first row that is itself over the budget, a long paragraph
+    before a list) used to leave a few tokens, or none, per piece: a user's handbook became
+    one chunk per word or sentence. It is carried only while the body keeps most of the room.
+    """
+    if not lead_in or count(lead_in) > budget * LEAD_IN_SHARE:
+        return ""
+    return lead_in
+
+
 def _runs(groups: list[Group], count: TokenCounter, text: str, budget: int) -> list[Run]:
     """Pack a section's groups into runs of at most ``budget`` tokens; a group too big for one
     run is split, its later pieces carrying the lead-in as embedding context."""
@@ -175,9 +194,10 @@ def _runs(groups: list[Group], count: TokenCounter, text: str, budget: int) -> l
     for group in groups:
         size = sum(count(text[u.start : u.end]) for u in group.units)
         if size > budget:
-            lead_cost = count(group.lead_in) if group.lead_in else 0
+            carried = _carried(group.lead_in, count, budget)
+            lead_cost = count(carried) if carried else 0
             for i, piece in enumerate(_pieces(group, count, text, budget - lead_cost)):
-                runs.append((piece, group.lead_in if i else ""))
+                runs.append((piece, carried if i else ""))
             used = budget + 1  # the next group starts a new run
         elif runs and used + size <= budget:
             runs[-1][0].extend(group.units)
@@ -249,8 +269,19 @@ def chunk_document(
     return chunks
 
 
-def chunk_corpus(docs: list[LoadedDocument], count: TokenCounter, max_tokens: int) -> list[Chunk]:
-    """Chunks for every document, with ids unique across the corpus."""
+def chunk_corpus(
+    docs: list[LoadedDocument],
+    count: TokenCounter,
+    max_tokens: int,
+    progress: Callable[[int], object] | None = None,
+) -> list[Chunk]:
+    """Chunks for every document, with ids unique across the corpus (``progress(1)`` after
+    each document)."""
     seen: set[str] = set()
     numbers = itertools.count(1)
-    return [c for doc in docs for c in chunk_document(doc, count, max_tokens, seen, numbers)]
+    chunks: list[Chunk] = []
+    for doc in docs:
+        chunks += chunk_document(doc, count, max_tokens, seen, numbers)
+        if progress:
+            progress(1)
+    return chunks

@@ -10,6 +10,7 @@ import hashlib
 import re
 import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -159,13 +160,19 @@ def load_user_document(path: Path) -> LoadedDocument:
     return LoadedDocument(meta=doc, text=text, sections=sections)
 
 
-def load_corpus(settings: Settings) -> tuple[list[LoadedDocument], list[DocumentProblem]]:
-    """All documents to index: the editions, then the user's files that can be read."""
+def load_corpus(
+    settings: Settings, progress: Callable[[int], object] | None = None
+) -> tuple[list[LoadedDocument], list[DocumentProblem]]:
+    """All documents to index: the editions, then the user's files that can be read
+    (``progress(1)`` after each file)."""
+    tick = progress or (lambda n: None)
     manifest = load_manifest(settings.corpus_dir)
     docs = [load_edition(settings.corpus_dir / d["file"]) for d in manifest["documents"]]
+    tick(len(docs))
     problems: list[DocumentProblem] = []
     seen = {d.meta.source_id for d in docs}
     for path in user_files(settings.user_docs_dir):
+        tick(1)
         try:
             doc = load_user_document(path)
         except readers.ReadError as exc:

@@ -14,12 +14,13 @@ import typer
 
 from guide_assistant.index.build import IndexBusy
 from guide_assistant.index.chroma import ChromaUnavailable
+from guide_assistant.index.onnx_export import ExportError
 from guide_assistant.index.store import IndexError_
 from guide_assistant.models import Answer, QuestionError
 from guide_assistant.settings import Settings, offline_environment
 
 # Errors with a message written for users: shown as one line, never as a traceback.
-KNOWN_ERRORS = (IndexError_, ChromaUnavailable, FileNotFoundError, IndexBusy)
+KNOWN_ERRORS = (IndexError_, ChromaUnavailable, FileNotFoundError, IndexBusy, ExportError)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.split("\n")[0])
 
@@ -76,10 +77,11 @@ def ingest(
     """Build the index from corpus/ and the user documents folder (no-op when unchanged)."""
     offline_environment()
     from guide_assistant.index import build as indexing
+    from guide_assistant.index.progress import Stages
 
     settings = Settings()
     try:
-        report = indexing.build(settings, rebuild=rebuild, progress=sys.stderr.isatty())
+        report = indexing.build(settings, rebuild=rebuild, progress=Stages.for_stream(sys.stderr))
     except KeyboardInterrupt:
         _fail("interrupted: the previous index (if any) is still in use", 130)
     except KNOWN_ERRORS as exc:
