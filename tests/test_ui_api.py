@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 
 import httpx
@@ -95,6 +96,16 @@ def test_feedback_is_stored_in_sqlite(client, served):
     assert row.citations[0].n == 1
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_questions_and_comments_never_reach_the_logs(client, caplog):
+    """What users type may name a service user: no logger, the libraries' included, gets it."""
+    caplog.set_level(logging.DEBUG)
+    question = "Mrs Jacinta Example on ward 7 - who supervises her AMHP?"
+    client.predict(question, [], "all", api_name="/ask")
+    client.predict("Jacinta was upset", api_name="/feedback_helpful")
+    assert caplog.records  # logging was captured at all
+    assert "Jacinta" not in caplog.text
 
 
 def test_export_returns_markdown_with_sources(client):

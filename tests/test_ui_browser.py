@@ -197,6 +197,7 @@ def test_one_feedback_control_records_not_helpful(page, served):
     expect(chat.get_by_role("button", name="Like")).to_have_count(0)
     expect(chat.get_by_role("button", name="Dislike")).to_have_count(0)
     expect(page.get_by_role("button", name="Helpful", exact=True)).to_have_count(1)
+    expect(page.get_by_text("Please don't include names")).to_be_visible()  # by the comment box
     db = served[1].data_dir / "feedback.sqlite3"
     before = len(FeedbackStore(db).list_all())
     page.get_by_role("button", name="Not helpful").click()

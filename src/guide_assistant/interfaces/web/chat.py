@@ -26,6 +26,11 @@ PRIVACY_NOTICE = "**Don't enter personal information about service users.**"
 GENERIC_ERROR = "Sorry, something went wrong while answering. Please try again."
 ALL_SOURCES = "all"
 HELPFUL, NOT_HELPFUL = "Helpful", "Not helpful"
+# Feedback is stored: nothing in it may identify a service user or a colleague.
+PERSONAL_DATA_WARNING = (
+    "Please don't include names or other details that could identify a service user or a "
+    "colleague: comments are stored with the answer."
+)
 SAVED = "Thank you — your feedback was saved on the server running Guide Assistant."
 DEFAULT_ROLE = "New social worker"
 
@@ -219,7 +224,10 @@ def layout(source_choices: list[tuple[str, str]]) -> ChatTab:
                     helpful = gr.Button(HELPFUL, elem_id="fb-helpful")
                     unhelpful = gr.Button(NOT_HELPFUL, elem_id="fb-unhelpful")
                 comment = gr.Textbox(
-                    label="Comment on the answer (optional)", lines=1, elem_id="fb-comment"
+                    label="Comment on the answer (optional)",
+                    info=PERSONAL_DATA_WARNING,
+                    lines=1,
+                    elem_id="fb-comment",
                 )
             export_button = gr.Button("Export conversation as Markdown", elem_id="export")
             export_text = gr.Textbox(visible=False)
