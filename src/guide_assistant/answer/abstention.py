@@ -110,7 +110,11 @@ class Abstention:
         if want.unit and not answer_types.counts_time(want):
             focus: set[str] = set()
         else:
-            focus = {w for w in self.distinctive(question) if w not in want.unit}
+            # Words the sources never use can't be found in any sentence ('many' in a tiny
+            # corpus): the unknown-share signal weighs those.
+            # Nor do the words that make the question form ('how often') say what it is about.
+            asked = set(want.unit) | answer_types.FORM_STEMS
+            focus = {w for w in self.distinctive(question) if w not in asked and self.frequency[w]}
         return any(
             answer_types.holds(want, self.texts[r]) and (not focus or focus & self.stems[r])
             for r in rows

@@ -114,6 +114,13 @@ FORMS: list[tuple[AnswerType, re.Pattern[str]]] = [
         ),
     ),
 ]
+# The words of those forms: they say what kind of answer is wanted, not what it is about.
+FORM_STEMS = frozenset(
+    content_stems(
+        "how many much long often frequently soon big large maximum minimum what which when "
+        "date dates day days month year deadline percentage proportion number amount figure"
+    )
+)
 # The counted noun follows "how many"/"how much" up to the first function word.
 COUNTED = re.compile(r"\bhow (?:many|much)\s+([a-z][\w'’ -]*)", re.I)
 
