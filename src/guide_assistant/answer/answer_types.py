@@ -48,7 +48,20 @@ NUMBER_WORDS = (
     "forty|fifty|sixty|hundred|thousand|million|billion|half|quarter|third|dozen|once|twice"
 )
 NUMBER = re.compile(rf"\d|\b(?:{NUMBER_WORDS})\b", re.IGNORECASE)
-TIME_UNIT = r"(?:second|minute|hour|day|week|fortnight|month|quarter|year|term|session)s?"
+TIME_UNITS = (
+    "second",
+    "minute",
+    "hour",
+    "day",
+    "week",
+    "fortnight",
+    "month",
+    "quarter",
+    "year",
+    "term",
+    "session",
+)
+TIME_UNIT = rf"(?:{'|'.join(TIME_UNITS)})s?"
 DURATION = re.compile(
     rf"(?:\d[\d.,]*|\b(?:{NUMBER_WORDS}|a|an|each|every|per|twice|once)\b)[\s-]+{TIME_UNIT}\b"
     r"|\b(?:daily|weekly|fortnightly|monthly|quarterly|annually|annual|yearly|biennial\w*)\b",
@@ -146,9 +159,7 @@ def _unit(text: str, glossary: dict[str, str]) -> list[str]:
     return content_stems(" ".join(noun))
 
 
-TIME_STEMS = frozenset(
-    content_stems(TIME_UNIT.replace("(?:", "").replace(")s?", "").replace("|", " "))
-)
+TIME_STEMS = frozenset(content_stems(" ".join(TIME_UNITS)))
 
 
 def counts_time(want: Wanted) -> bool:

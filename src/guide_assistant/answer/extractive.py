@@ -102,7 +102,10 @@ class Composer:
         top = max(ranked, key=lambda c: c.score)
         relevance = top.score
         if found.focus is not None:
-            plain = self.selector.candidates(question.query, found.vector, found.hits)
+            # Only the best hand-weighted score is wanted here: no features, no ranking.
+            plain, _ = self.selector.scored(
+                question.query, found.vector, found.hits, question.wanted, features=False
+            )
             relevance = max([relevance, *(c.score for c in self._usable(plain, skip))])
         ranked = self.selector.fitting(ranked, question.wanted)
         rows, taken = self._rows(question, route, found, ranked)

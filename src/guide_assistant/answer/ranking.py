@@ -77,14 +77,18 @@ class FeatureTable:
         self.default_rarity = math.log(total)
         self.headings = {p.id: set(content_stems(" ".join(p.section))) for p in passages}
 
-    def rare_share(self, query: set[str], row: int) -> float:
-        weight = {w: self.rarity.get(w, self.default_rarity) for w in query}
-        total = sum(weight.values()) or 1.0
-        return sum(v for w, v in weight.items() if w in self.stems[row]) / total
+    def weights(self, query: set[str]) -> dict[str, float]:
+        """How rare each of the question's words is: computed once per question."""
+        return {w: self.rarity.get(w, self.default_rarity) for w in query}
+
+    def rare_share(self, weights: dict[str, float], row: int) -> float:
+        total = sum(weights.values()) or 1.0
+        return sum(v for w, v in weights.items() if w in self.stems[row]) / total
 
     def row(
         self,
         query: set[str],
+        weights: dict[str, float],
         want: Wanted,
         sentence: Sentence,
         row: int,
@@ -93,14 +97,15 @@ class FeatureTable:
         meaning: float,
     ) -> list[float]:
         """One sentence's features; ``place`` is (index in passage, sentences in passage) and
-        ``hit`` is (rank, fused score, best fused score, passage cosine)."""
+        ``hit`` is (rank, fused score, best fused score, passage cosine); ``weights`` are
+        ``weights(query)``."""
         rank, fused, best, similarity = hit
         n = max(len(query), 1)
         return [
             meaning,
             similarity,
             len(query & self.stems[row]) / n,
-            self.rare_share(query, row),
+            self.rare_share(weights, row),
             len(query & self.headings.get(sentence.passage_id, set())) / n,
             float(rank),
             fused / best if best else 0.0,

@@ -85,7 +85,8 @@ class Selector:
     ) -> list[Candidate]:
         """Every sentence of the hits, scored by meaning, shared words and passage fit, in the
         learned ranker's order when there is one."""
-        out, table = self.scored(query, vector, hits, want or Wanted())
+        ranking = self.ranker is not None
+        out, table = self.scored(query, vector, hits, want or Wanted(), features=ranking)
         if self.ranker is not None and out:
             for cand, order in zip(out, self.ranker.score(np.asarray(table)), strict=True):
                 cand.order = float(order)
@@ -93,11 +94,18 @@ class Selector:
         return sorted(out, key=lambda c: -c.score)
 
     def scored(
-        self, query: str, vector: np.ndarray, hits: list[Hit], want: Wanted
+        self,
+        query: str,
+        vector: np.ndarray,
+        hits: list[Hit],
+        want: Wanted,
+        features: bool = True,
     ) -> tuple[list[Candidate], list[list[float]]]:
-        """The hits' sentences with their hand-weighted scores, and their ranking features."""
+        """The hits' sentences with their hand-weighted scores, and (``features``) their
+        ranking features."""
         w = self.settings.scoring
         query_stems = set(content_stems(query)) or {""}
+        weights = self.table.weights(query_stems)
         best = max((h.score for h in hits), default=0.0)
         out, table = [], []
         for rank, hit in enumerate(hits):
@@ -112,10 +120,19 @@ class Selector:
                     - w.rank_penalty * rank
                 )
                 out.append(Candidate(row, self.sentences[row], rank, score))
+                if not features:
+                    continue
                 place, about = (i, len(rows)), (rank, hit.score, best, hit.similarity)
                 table.append(
                     self.table.row(
-                        query_stems, want, self.sentences[row], row, place, about, float(sim)
+                        query_stems,
+                        weights,
+                        want,
+                        self.sentences[row],
+                        row,
+                        place,
+                        about,
+                        float(sim),
                     )
                 )
         return out, table

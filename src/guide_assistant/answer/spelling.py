@@ -19,27 +19,24 @@ from guide_assistant.ingest.lexicon import Lexicon
 from guide_assistant.settings import SpellingSettings
 from guide_assistant.text import STOPWORDS, content_stems
 
-# Regular British/American spelling differences, written both ways (suffix → suffix).
-VARIANTS: list[tuple[str, str]] = [
-    (r"iz(e|es|ed|ing|ation|ations|ational|er|ers)$", r"is\1"),
-    (r"yz(e|es|ed|ing)$", r"ys\1"),
-    (r"or(s|ed|ing|ful|al|ally|able)?$", r"our\1"),
-    (r"([^aeiou])er(s)?$", r"\1re\2"),
-    (r"ense(s|d)?$", r"ence\1"),
-    (r"og(s)?$", r"ogue\1"),
-    (r"gram(s)?$", r"gramme\1"),
-    (r"([aeiou])l(ed|ing|er|ers)$", r"\1ll\2"),
-    (r"dgment(s)?$", r"dgement\1"),
-    (r"ill(s|ment|ments)?$", r"il\1"),
+# Regular American/British spelling differences: (letters before, American, British, ending).
+# Each is tried both ways, so either spelling finds the one the sources use.
+SPELLINGS: list[tuple[str, str, str, str]] = [
+    ("", "iz", "is", "(e|es|ed|ing|ation|ations|ational|er|ers)"),
+    ("", "yz", "ys", "(e|es|ed|ing)"),
+    ("", "or", "our", "(s|ed|ing|ful|al|ally|able)?"),
+    ("[^aeiou]", "er", "re", "(s)?"),
+    ("", "ense", "ence", "(s|d)?"),
+    ("", "og", "ogue", "(s)?"),
+    ("", "gram", "gramme", "(s)?"),
+    ("[aeiou]", "l", "ll", "(ed|ing|er|ers)"),
+    ("", "dgment", "dgement", "(s)?"),
+    ("", "ill", "il", "(s|ment|ments)?"),
 ]
-REVERSED: list[tuple[str, str]] = [
-    (r"is(e|es|ed|ing|ation|ations|ational|er|ers)$", r"iz\1"),
-    (r"our(s|ed|ing|ful|al|ally|able)?$", r"or\1"),
-    (r"([^aeiou])re(s)?$", r"\1er\2"),
-    (r"ence(s|d)?$", r"ense\1"),
-    (r"ogue(s)?$", r"og\1"),
-    (r"gramme(s)?$", r"gram\1"),
-    (r"([aeiou])ll(ed|ing|er|ers)$", r"\1l\2"),
+VARIANTS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(f"({before}){spelled}{ending}$"), rf"\g<1>{other}\g<2>")
+    for before, us, uk, ending in SPELLINGS
+    for spelled, other in ((us, uk), (uk, us))
 ]
 # Short forms of ordinary English that people type ("hr" is left alone: it is also HR).
 SHORTHAND = {
@@ -111,8 +108,8 @@ class Speller:
             return None
         if len(word) < self.settings.min_length or set(content_stems(word)) <= self.stems:
             return None
-        for pattern, replacement in (*VARIANTS, *REVERSED):
-            variant = re.sub(pattern, replacement, word)
+        for pattern, replacement in VARIANTS:
+            variant = pattern.sub(replacement, word)
             if variant != word and variant in self.words:
                 return variant
         return None if word in self.known else self._nearest(word)
