@@ -129,3 +129,24 @@ def test_a_count_needs_a_number_of_the_counted_thing():
     assert holds(wanted("what's the deadline?"), "Returns are due by 30 September.")
     assert not holds(wanted("how much does it cost?"), "It costs 160 participants.")
     assert holds(wanted("how much does it cost?"), "It costs £2,000 a place.")
+
+
+def test_a_figure_need_not_repeat_the_question_form_only_its_topic():
+    """'How often' asks for a frequency; 'often' is not what the question is about. Here the
+    topic ('appraisal') is in most sentences, so no distinctive word is left to require:
+    'often', rare in these sources, must not become one."""
+    from guide_assistant.answer.abstention import Abstention
+    from guide_assistant.text import content_stems
+
+    texts = [
+        "Appraisal happens at least annually.",
+        "Appraisal is often hard to arrange.",
+        "Staff park on level two.",
+        *(f"Appraisal note number {n}." for n in range(40)),
+    ]
+    abstention = Abstention(Settings(), [set(content_stems(t)) for t in texts], [], texts)
+    question = "how often is appraisal done?"
+    want = wanted(question)
+    assert abstention.gives(want, [0], question)  # a frequency, about appraisal
+    assert not abstention.gives(want, [1], question)  # 'often', but no frequency
+    assert not abstention.gives(want, [2], question)
