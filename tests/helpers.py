@@ -37,6 +37,18 @@ A lone-working policy should cover risk assessment, check-in procedures and emer
 The appendix lists terms used in the guidance.
 """
 
+# Debian's chromium, headless and quiet: nothing it does may reach the network.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+
 
 def tiny_corpus(root: Path) -> Settings:
     """Settings over a two-document corpus written to ``root`` (fast to embed)."""

@@ -22,19 +22,9 @@ expect = playwright_api.expect
 expect.set_options(timeout=30_000)  # answers can queue behind model start-up
 
 from guide_assistant.storage.feedback import FeedbackStore  # noqa: E402
-from tests.helpers import running_app  # noqa: E402
+from tests.helpers import CHROMIUM_ARGS, running_app  # noqa: E402
 
 SHOTS = Path(__file__).parent / "screenshots"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
 TIMEOUT = 30_000  # ms: first answers include Gradio's queue start-up
 SUPERVISION = "How often should I get supervision once I've finished ASYE?"
 HEE_TITLE = "Guidance on the support of mental health social workers"
@@ -50,7 +40,7 @@ WIDTHS = [1280, 390]  # desktop, and a phone held upright
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             yield browser
         finally:

@@ -15,19 +15,9 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
 from guide_assistant.models import LOCAL_LABEL  # noqa: E402
-from tests.helpers import running_app, tiny_corpus  # noqa: E402
+from tests.helpers import CHROMIUM_ARGS, running_app, tiny_corpus  # noqa: E402
 
 SHOTS = Path(__file__).parent / "screenshots"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
 TIMEOUT = 30_000
 
 
@@ -49,7 +39,7 @@ def local_app(tmp_path_factory) -> Iterator[str]:
 def test_a_local_source_is_labelled_local_in_the_chat(local_app):
     SHOTS.mkdir(exist_ok=True)
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
             page.set_default_timeout(TIMEOUT)
