@@ -43,14 +43,19 @@ def main() -> None:
 
     rows = []
     grid = itertools.product(
-        [0.25, 0.30, 0.35], [0.40, 0.45, 0.50], [0.1, 0.2], [0.0, 0.45, 0.50, 0.55, 0.60]
+        [0.25, 0.30, 0.35],
+        [0.40, 0.45, 0.50],
+        [0.1, 0.2],
+        [0.0, 0.45, 0.50, 0.55, 0.60],
+        [4.5, 5.0, 5.5, 99.0],  # 99: every word counts, however everyday
     )
-    for low, unknown_bar, share, uncovered_bar in grid:
+    for low, unknown_bar, share, uncovered_bar, everyday in grid:
         settings = Settings(
             abstain_threshold=low,
             abstain_unknown_threshold=unknown_bar,
             abstain_unknown_share=share,
             abstain_uncovered_threshold=uncovered_bar,
+            abstain_everyday_zipf=everyday,
         )
         # The whole decision, the answer-type check included, under these thresholds.
         abstention = copy.copy(assistant.abstention)
@@ -66,12 +71,13 @@ def main() -> None:
                 unknown_bar,
                 share,
                 uncovered_bar,
+                everyday,
             )
         )
     print(f"{len(features)} items; {sum(f[0] for f in features)} out of scope")
     print(
         "answered_in_scope refused_out_of_scope | threshold unknown_threshold unknown_share "
-        "uncovered_threshold"
+        "uncovered_threshold everyday_zipf"
     )
     for row in sorted(rows, key=lambda r: -(r[0] + r[1]))[:15]:
         print("  ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row))
@@ -82,7 +88,7 @@ def main() -> None:
             f"\nbest with answered >= {args.min_answered}: answered {best[0]:.3f}, refused "
             f"{best[1]:.3f} -> GUIDE_ABSTAIN_THRESHOLD={best[2]} "
             f"GUIDE_ABSTAIN_UNKNOWN_THRESHOLD={best[3]} GUIDE_ABSTAIN_UNKNOWN_SHARE={best[4]} "
-            f"GUIDE_ABSTAIN_UNCOVERED_THRESHOLD={best[5]}"
+            f"GUIDE_ABSTAIN_UNCOVERED_THRESHOLD={best[5]} GUIDE_ABSTAIN_EVERYDAY_ZIPF={best[6]}"
         )
         print(
             "Record the weights above as CALIBRATED_SCORING in settings.py with the thresholds, "

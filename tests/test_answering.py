@@ -150,6 +150,23 @@ def test_abstention_weighs_relevance_unknown_words_and_coverage(index_settings):
     assert not decide(Signals(relevance=0.7, unknown_share=0.0, coverage=0.0))
 
 
+def test_everyday_words_are_how_a_question_is_put_not_what_it_is_about(index_settings):
+    """Coverage counts what a question is about: rare words of the sources stay distinctive,
+    the everyday wording around them ('what kind', 'usually', 'look like') does not."""
+    from guide_assistant.answer.abstention import Abstention
+    from guide_assistant.text import content_stems
+
+    sentences = [set(content_stems(t)) for t in ("Teams plan care.", "Pay is set nationally.")]
+    sentences += [set(content_stems(f"Line {n} of the text.")) for n in range(100)]
+    abstention = Abstention(index_settings, sentences, [])
+    said = "what kind of salary warrant do teams usually end up with, and what does it look like"
+    assert set(abstention.distinctive(said)) == set(content_stems("salary warrant teams"))
+    every_word = Abstention(
+        index_settings.model_copy(update={"abstain_everyday_zipf": 99}), sentences, []
+    )
+    assert {"kind", "usual", "look"} <= set(every_word.distinctive(said))
+
+
 def test_abstain_thresholds_fit_the_scoring_weights():
     """The abstain thresholds are on the scale of the sentence score: new weights without a
     new calibration would refuse (or answer) at random."""

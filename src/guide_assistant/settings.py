@@ -172,6 +172,12 @@ class Settings(BaseSettings, LLMSettings):
         description="Words in at least this share of the corpus's sentences are common, not "
         "distinctive, for the coverage signal ('social', 'trust'; not 'salary').",
     )
+    abstain_everyday_zipf: float = Field(
+        5.0,
+        description="Words at least this common in everyday English (wordfreq's Zipf scale: 5 "
+        "is once per 100,000 words; 'kind', 'look', 'usually') are how a question is phrased, "
+        "not what it is about: they don't count for the coverage signal. Calibrated on dev.",
+    )
     abstain_uncovered_threshold: float = Field(
         0.60,
         description="Relevance bar when the chosen answer contains none of the question's "

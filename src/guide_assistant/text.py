@@ -46,6 +46,11 @@ def words(text: str) -> list[str]:
 def content_stems(text: str) -> list[str]:
     """Stems of the words that carry meaning (stopwords dropped)."""
     kept = [w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    return stems(kept)
+
+
+def stems(kept: list[str]) -> list[str]:
+    """The stems of these (lower-case) words."""
     return _stemmer().stemWords(kept)
 
 

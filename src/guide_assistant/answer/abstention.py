@@ -4,7 +4,9 @@ from Settings:
 - relevance: the best sentence's score (meaning, shared words, passage fit);
 - unknown share: the share of the query's words that the corpus never uses ('lorazepam');
 - coverage: whether the answer chosen contains any of the question's distinctive words (those
-  in fewer than ``abstain_common_share`` of sentences: 'salary', 'parking'; not 'social').
+  in fewer than ``abstain_common_share`` of sentences: 'salary', 'parking'; not 'social'), not
+  counting everyday English ('kind', 'look', 'usually': ``abstain_everyday_zipf``), which is
+  how people phrase a question rather than what it asks about.
 
 Calibrated on the golden set with ``benchmarks/calibrate_abstention.py``, for the scoring weights
 named in ``Settings.abstain_calibrated_with``.
@@ -15,11 +17,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from guide_assistant.answer import answer_types
+from guide_assistant.answer import answer_types, everyday
 from guide_assistant.answer.answer_types import AnswerType, Wanted
 from guide_assistant.answer.questions import Question
 from guide_assistant.settings import Settings
-from guide_assistant.text import content_stems
+from guide_assistant.text import STOPWORDS, content_stems, stems, words
 
 
 @dataclass
@@ -121,5 +123,12 @@ class Abstention:
         )
 
     def distinctive(self, text: str) -> list[str]:
-        """The text's words that fewer than ``abstain_common_share`` of sentences use."""
-        return [w for w in content_stems(text) if self.frequency[w] < self.common]
+        """The text's words that fewer than ``abstain_common_share`` of sentences use and that
+        are not everyday English (at or above ``abstain_everyday_zipf``)."""
+        everyday_at = self.settings.abstain_everyday_zipf
+        kept = [
+            w
+            for w in words(text)
+            if w not in STOPWORDS and (len(w) > 1 or w.isdigit()) and everyday.zipf(w) < everyday_at
+        ]
+        return [w for w in stems(kept) if self.frequency[w] < self.common]
