@@ -75,6 +75,43 @@ def test_real_words_and_inflections_are_left_alone(known, word):
     assert speller.correct(f"what about {word}?").changes == {}
 
 
+# A text that writes its phrases out and never defines a short form for them.
+WRITTEN_OUT = " ".join(
+    ["Social workers in mental health teams need supervision."] * 12
+    + ["Social workers join in.", "Sunday walks start early.", "Pain management matters."] * 2
+    + ["Practice standards apply.", "Pay scales apply."] * 10
+)
+
+
+def test_the_initials_of_the_sources_phrases_are_mined_with_their_counts():
+    mined = lexicon.mine([WRITTEN_OUT])
+    assert mined.initials["sws"]["social workers"] == 14  # the plural keeps its s
+    assert mined.initials["mh"]["mental health"] == 12
+    assert "in mental" not in mined.initials.get("im", {})  # phrases are of content words
+
+
+@pytest.mark.parametrize(
+    ("typed", "used"),
+    [("sws", "social workers"), ("MH", "mental health"), ("mhts", "mental health teams")],
+)
+def test_short_forms_nobody_defined_are_read_as_the_sources_frequent_phrase(known, typed, used):
+    speller = Speller(lexicon.mine([WRITTEN_OUT]), known, Settings().spelling)
+    assert speller.correct(f"do {typed} get cover?").changes == {typed: used}
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "sw",  # the text never writes a singular 'social worker'
+        "ps",  # 'practice standards' or 'pay scales': ambiguous
+        "pm",  # everyday English ('pain management' is too rare anyway)
+    ],
+)
+def test_rare_ambiguous_or_everyday_initials_are_left_as_typed(known, typed):
+    speller = Speller(lexicon.mine([WRITTEN_OUT]), known, Settings().spelling)
+    assert speller.correct(f"do {typed} get cover?").changes == {}
+
+
 @pytest.mark.parametrize(
     ("typed", "preamble", "ask"),
     [

@@ -130,3 +130,18 @@ class SpellingSettings(BaseModel):
         description="Words at least this long may be two edits from the sources' word "
         "(at 8, 'inpatient' became 'patient').",
     )
+    initials_min_count: int = Field(
+        10,
+        description="A typed short form the sources never define ('sws', 'MH') is read as the "
+        "phrase whose initials it is only when the sources write that phrase this often.",
+    )
+    initials_share: float = Field(
+        0.75,
+        description="... and only when that phrase has at least this share of the phrases with "
+        "those initials that the lexicon keeps (an ambiguous short form is left as typed).",
+    )
+    initials_max_zipf: float = Field(
+        4.5,
+        description="Typed words this common in everyday English (wordfreq Zipf; 'ok', 'hi', "
+        "'pm') are words, not short forms, and are left as typed.",
+    )

@@ -4,6 +4,8 @@
 A word is only changed when the sources don't use it. Then, in order:
 - a British/American variant of it that the sources use ("program" → "programme");
 - a common English short form ("hrs", "yr");
+- the phrase of the sources whose initials it is ("sws" → "social workers", "MH" → "mental
+  health"), when that phrase is frequent and the only likely one (``Lexicon.initials``);
 - the sources' nearest word by edit distance (rapidfuzz), unless the word is a whole word of
   the embedding model's vocabulary: "salary" or "parking" are real words the sources don't
   use, and must stay as they are so the abstain stage sees them.
@@ -15,6 +17,7 @@ import re
 
 from pydantic import BaseModel, Field
 
+from guide_assistant.answer import everyday
 from guide_assistant.ingest.lexicon import Lexicon
 from guide_assistant.settings import SpellingSettings
 from guide_assistant.text import STOPWORDS, content_stems
@@ -75,6 +78,7 @@ class Speller:
 
     def __init__(self, lexicon: Lexicon, known: set[str], settings: SpellingSettings) -> None:
         self.words = lexicon.words
+        self.initials = lexicon.initials
         self.vocabulary = list(lexicon.words)
         # An inflection of a word the sources use ("supervises", "CMHTs") is not a typo.
         self.stems = set(content_stems(" ".join(self.vocabulary)))
@@ -104,7 +108,11 @@ class Speller:
     def _lookup(self, word: str) -> str | None:
         if word in SHORTHAND:
             return SHORTHAND[word]
-        if word in self.words or word in STOPWORDS or self._plural_of_known(word):
+        if word in STOPWORDS:
+            return None
+        if (phrase := self._phrase(word)) is not None:
+            return phrase
+        if word in self.words or self._plural_of_known(word):
             return None
         if len(word) < self.settings.min_length or set(content_stems(word)) <= self.stems:
             return None
@@ -113,6 +121,18 @@ class Speller:
             if variant != word and variant in self.words:
                 return variant
         return None if word in self.known else self._nearest(word)
+
+    def _phrase(self, word: str) -> str | None:
+        """The sources' frequent phrase that ``word`` is the initials of, if only one fits and
+        the sources write it out more often than they use ``word`` (a table's "MH" aside)."""
+        s = self.settings
+        phrases = self.initials.get(word)
+        if not phrases or everyday.zipf(word) >= s.initials_max_zipf:
+            return None
+        phrase, count = max(phrases.items(), key=lambda p: p[1])
+        if count < s.initials_min_count or count < s.initials_share * sum(phrases.values()):
+            return None
+        return phrase if count > self.words.get(word, 0) else None
 
     def _plural_of_known(self, word: str) -> bool:
         """'CMHT' for the sources' 'CMHTs' (the stemmer keeps an s after consonants only)."""

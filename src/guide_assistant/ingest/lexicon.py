@@ -1,18 +1,24 @@
 """The sources' own vocabulary, mined at ingest and stored in the build: every word with its
-count, and the short forms the documents define. Question understanding reads it to correct
-spelling towards the documents' words and to expand short forms, so a user's added document
-gets the same treatment as the guidance."""
+count, the short forms the documents define, and the initials of their frequent phrases.
+Question understanding reads it to correct spelling towards the documents' words and to expand
+short forms, so a user's added document gets the same treatment as the guidance.
+
+Initials cover the short forms readers type but documents never define: a text about
+"social workers" and "mental health" on every page has no "(SW)" or "(MH)" to mine, yet people
+write "sws" and "MH". Every phrase of two to four content words is counted by its initials
+("social workers" → "sws", with the plural's s); which of them a question may use is decided
+when the question is read (``SpellingSettings``), so tuning needs no rebuild."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from guide_assistant.text import CONNECTIVES, abbreviations
+from guide_assistant.text import CONNECTIVES, STOPWORDS, abbreviations
 
 FILE = "lexicon.json"
 # A glossary line: "AMHP – Approved Mental Health Professional", "| LA | Local authority |",
@@ -21,6 +27,12 @@ TERM_LINE = re.compile(
     r"^\s*(?:[-*+]\s+|\|\s*)?\**([A-Z][A-Za-z]{1,7}?)s?\**\s*(?:[|:–—=]|\s-\s)\s*([A-Za-z][^|\n]{3,120})"
 )
 ALPHA_WORD = re.compile(r"[A-Za-z]+")
+# Phrases don't run across sentence or clause ends, brackets or list markup.
+CLAUSE_END = re.compile(r"[.;:!?()\[\]|\n*]+")
+PHRASE_WORDS = (2, 4)  # shortest and longest phrase whose initials are counted
+PHRASES_KEPT = 3  # most frequent phrases kept per initials
+PHRASE_MIN_COUNT = 2  # a phrase written once is nobody's short form
+VERSION = 2  # 2: initials of phrases
 
 
 class Lexicon(BaseModel):
@@ -31,6 +43,12 @@ class Lexicon(BaseModel):
     spelled: dict[str, int] = Field(
         default_factory=dict, description="How often each short form's long form is written."
     )
+    initials: dict[str, dict[str, int]] = Field(
+        default_factory=dict,
+        description="Initials → the most frequent phrases with them, and how often each is "
+        "written ('sws': {'social workers': 412}).",
+    )
+    version: int = Field(1, description="What was mined: older lexicons are mined again.")
 
     def prefers_long(self, short: str) -> bool:
         """Whether the sources write this short form out more often than they abbreviate it."""
@@ -54,6 +72,29 @@ def defined_terms(text: str) -> dict[str, str]:
     return found
 
 
+def phrase_initials(texts: list[str]) -> dict[str, dict[str, int]]:
+    """Initials of every phrase of content words, with its most frequent phrases."""
+    phrases: Counter[str] = Counter()
+    low, high = PHRASE_WORDS
+    for text in texts:
+        for clause in CLAUSE_END.split(text.lower()):
+            run: list[str] = []
+            for word in [*ALPHA_WORD.findall(clause), ""]:  # "" ends the last run
+                if len(word) > 1 and word not in STOPWORDS:
+                    run.append(word)
+                    continue
+                for n in range(low, min(high, len(run)) + 1):
+                    phrases.update(" ".join(run[i : i + n]) for i in range(len(run) - n + 1))
+                run = []
+    by_initials: dict[str, Counter[str]] = defaultdict(Counter)
+    for phrase, count in phrases.items():
+        if count >= PHRASE_MIN_COUNT:
+            parts = phrase.split()
+            plural = "s" if parts[-1].endswith("s") and not parts[-1].endswith("ss") else ""
+            by_initials["".join(p[0] for p in parts) + plural][phrase] = count
+    return {i: dict(c.most_common(PHRASES_KEPT)) for i, c in by_initials.items()}
+
+
 def mine(texts: list[str]) -> Lexicon:
     """The lexicon of these document texts."""
     counts: Counter[str] = Counter()
@@ -63,7 +104,13 @@ def mine(texts: list[str]) -> Lexicon:
         glossary = abbreviations(text) | defined_terms(text) | glossary
     lowered = [" ".join(t.lower().split()) for t in texts]
     spelled = {s: sum(t.count(long) for t in lowered) for s, long in glossary.items()}
-    return Lexicon(words=dict(counts), glossary=glossary, spelled=spelled)
+    return Lexicon(
+        words=dict(counts),
+        glossary=glossary,
+        spelled=spelled,
+        initials=phrase_initials(texts),
+        version=VERSION,
+    )
 
 
 def persist(lexicon: Lexicon, build_dir: Path) -> None:
@@ -74,5 +121,7 @@ def load(build_dir: Path, fallback_texts: list[str]) -> Lexicon:
     """The build's lexicon; a build older than the lexicon has it mined from its passages."""
     path = build_dir / FILE
     if path.exists():
-        return Lexicon.model_validate(json.loads(path.read_text()))
+        found = Lexicon.model_validate(json.loads(path.read_text()))
+        if found.version >= VERSION:
+            return found
     return mine(fallback_texts)
