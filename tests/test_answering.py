@@ -89,6 +89,21 @@ def test_follow_up_is_answered_in_context(assistant):
     _check_traceable(assistant, answer)
 
 
+def test_each_part_of_a_question_is_searched_too(assistant):
+    """A part's own vector lifts the passage that answers it, which the main query ranks low
+    or not at all (one ranking of four: a part that shares the question's topic gains most)."""
+    retriever, embed = assistant.retriever, assistant.embedder.embed_query
+    main = "who supervises approved mental health professionals?"
+    part = embed("what should a lone working policy cover?")
+    best = retriever.dense(assistant.index.sentence_store, part, 5, None)[0]
+
+    def place(parts: list) -> int:
+        found = [h.passage.id for h in retriever.retrieve(main, embed(main), None, 60, None, parts)]
+        return found.index(best) if best in found else len(found)
+
+    assert place([part]) < place([])
+
+
 def test_standalone_question_ignores_unrelated_history():
     history = [ChatMessage(role="user", content="how often is supervision?")]
     question = "what does the guidance say about lone working policies for community visits?"

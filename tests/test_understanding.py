@@ -8,7 +8,7 @@ import json
 import pytest
 
 from guide_assistant.answer.answer_types import AnswerType, holds, wanted
-from guide_assistant.answer.questions import Understanding, split_ask
+from guide_assistant.answer.questions import Understanding, clauses, split_ask
 from guide_assistant.answer.spelling import Speller, model_words
 from guide_assistant.index.embedding import model_path
 from guide_assistant.ingest import lexicon
@@ -110,6 +110,25 @@ def test_short_forms_nobody_defined_are_read_as_the_sources_frequent_phrase(know
 def test_rare_ambiguous_or_everyday_initials_are_left_as_typed(known, typed):
     speller = Speller(lexicon.mine([WRITTEN_OUT]), known, Settings().spelling)
     assert speller.correct(f"do {typed} get cover?").changes == {}
+
+
+@pytest.mark.parametrize(
+    ("ask", "parts"),
+    [
+        (
+            "how many AMHPs are there, and how many work in the NHS?",
+            ["how many AMHPs are there", "how many work in the NHS?"],
+        ),
+        (
+            "LGA standards - optional or not? what do the two papers say",
+            ["LGA standards - optional or not", "what do the two papers say"],
+        ),
+        ("who supervises AMHPs and how often?", []),  # one thing asked, with a detail
+        ("what are the five role categories?", []),
+    ],
+)
+def test_a_question_asking_several_things_is_told_apart_part_by_part(ask, parts):
+    assert clauses(ask, 2) == parts
 
 
 @pytest.mark.parametrize(

@@ -132,6 +132,11 @@ class Settings(BaseSettings, LLMSettings):
         60, description="Sentences taken from the dense sentence collection (ranked by passage)."
     )
     top_k: int = Field(5, description="Passages an answer is drawn from and lists as retrieved.")
+    clause_words: int = Field(
+        2,
+        description="A question asking several things ('how many…, and how many in the NHS?') "
+        "is also searched part by part, for parts with at least this many content words.",
+    )
     rerank_pool: int = Field(
         10,
         description="Passages taken from reciprocal rank fusion and reranked by their best "

@@ -32,6 +32,20 @@ INTERROGATIVE = re.compile(
 )
 
 
+# Where a question's parts meet: "…overall, and how many in the NHS?", "…? what do the two
+# papers say", "…; and who…". The next part must open like a question.
+CLAUSE_JOIN = re.compile(r"\?\s+|;\s+|,?\s+and\s+(?=" + INTERROGATIVE.pattern[4:] + ")", re.I)
+
+
+def clauses(ask: str, least_words: int) -> list[str]:
+    """The parts of a question that asks several things, each with at least ``least_words``
+    content words; [] for a question that asks one thing."""
+    parts = [p.strip() for p in CLAUSE_JOIN.split(ask) if p and p.strip()]
+    parts = [p for p in parts if not INTERROGATIVE.fullmatch(p)]
+    kept = [p for p in parts if len(content_stems(p)) >= least_words]
+    return kept if len(kept) > 1 else []
+
+
 class Question(BaseModel):
     """A question ready for the pipeline: what was typed, the ask in the sources' spelling,
     and the texts to search with."""
@@ -44,6 +58,9 @@ class Question(BaseModel):
     wanted: Wanted = Field(default_factory=Wanted, description="The kind of answer it asks for.")
     corrections: dict[str, str] = Field(default_factory=dict, description="typed → searched")
     follow_up: bool = Field(False, description="Searched together with the turns before it.")
+    clauses: list[str] = Field(
+        default_factory=list, description="The parts of a question asking several things."
+    )
 
     @property
     def said(self) -> str:
@@ -141,4 +158,5 @@ class Understanding:
             wanted=wanted(ask, self.glossary),
             corrections=mended.changes,
             follow_up=query != mended.text,
+            clauses=clauses(ask, self.settings.clause_words),
         )

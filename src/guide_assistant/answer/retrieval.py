@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -71,8 +72,11 @@ class HybridRetriever:
         # A pool larger than the answer's passages: the compose stage reranks it by its
         # sentences, which see the evidence that a whole passage's vector blurs.
         pool = max(self.settings.top_k, self.settings.rerank_pool)
+        # Each part of a question asking several things is searched too: one vector for
+        # "how many…, and how many in the NHS?" lands between the two passages that answer it.
+        parts = [self.embedder.embed_query(c) for c in question.clauses]
         hits = self.retrieve(
-            question.query, vector, sources or None, top_k=pool, keywords=question.keywords
+            question.query, vector, sources or None, pool, question.keywords, parts
         )
         focus = None
         if question.follow_up:  # search with the context, pick sentences for the ask
@@ -125,16 +129,22 @@ class HybridRetriever:
         sources: list[str] | None = None,
         top_k: int | None = None,
         keywords: str | None = None,
+        parts: Sequence[np.ndarray] = (),
     ) -> list[Hit]:
         """The ``top_k`` passages for ``query`` by reciprocal rank fusion of both retrievers;
-        BM25 searches ``keywords`` (the query with short forms spelled out) when given."""
+        BM25 searches ``keywords`` (the query with short forms spelled out) when given, and
+        the vectors of a question's ``parts`` add a sentence ranking each."""
         s = self.settings
         index = self.index
         dense = self.dense(index.store, query_vector, s.dense_top_k, sources)
         by_sentence = self.dense(index.sentence_store, query_vector, s.sentence_top_k, sources)
         sparse = self.sparse(keywords or query, s.sparse_top_k, sources)
+        by_part = [
+            self.dense(index.sentence_store, v, s.sentence_top_k, sources)[: s.dense_top_k]
+            for v in parts
+        ]
         scores: dict[str, float] = {}
-        for ranking in (dense, by_sentence[: s.dense_top_k], sparse):
+        for ranking in (dense, by_sentence[: s.dense_top_k], sparse, *by_part):
             for rank, pid in enumerate(ranking, start=1):
                 scores[pid] = scores.get(pid, 0.0) + 1.0 / (s.rrf_k + rank)
         ordered = sorted(scores, key=lambda pid: -scores[pid])[: top_k or s.top_k]
