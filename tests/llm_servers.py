@@ -67,6 +67,7 @@ class ScriptedServer:
     script: Script
     port: int = 0
     requests: list[Recorded] = field(default_factory=list)
+    sent: int = 0  # words streamed so far, over all requests
 
     @property
     def openai_url(self) -> str:
@@ -177,6 +178,7 @@ def _handler(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
                     time.sleep(reply.token_delay_s)
                     self.wfile.write(frame(model, word, done=False))
                     self.wfile.flush()
+                    server.sent += 1
                 self.wfile.write(frame(model, "", done=True))
                 if openai:
                     self.wfile.write(b"data: [DONE]\n\n")
