@@ -98,13 +98,15 @@ def test_a_faithful_answer_streams_every_sentence_in_order_after_its_sources(ass
     assert any(ANCHOR in c.text for c in events[0].citations)
     lines = shown(events)
     assert len(lines) == 2
-    assert "18 hours" in lines[0] and "forums" in lines[1]
+    assert "18 hours" in lines[0]
+    assert "forums" in lines[1]
     # The first sentence was out before the model had finished writing.
     total = len(Reply(" ".join([FIRST, SECOND])).words())
     first_at = sent[next(i for i, e in enumerate(events) if isinstance(e, SentenceShown))]
     assert first_at < total
     answer = final(events)
-    assert answer.mode == "llm" and answer.model == MODEL
+    assert answer.mode == "llm"
+    assert answer.model == MODEL
     assert answer.answer == " ".join(lines)  # what was shown, unchanged: nothing taken back
     assert markers_resolve(answer)
     assert answer.verification is not None
@@ -113,9 +115,8 @@ def test_a_faithful_answer_streams_every_sentence_in_order_after_its_sources(ass
     # Its markers are the sources event's numbers: the passage [n] points at holds the fact.
     n = int(re.search(r"\[(\d+)\]", lines[0])[1])
     assert ANCHOR in events[0].citations[n - 1].text
-    assert (
-        all(q in c.text for c in answer.citations for q in c.quotes) and answer.citations[0].quotes
-    )
+    assert all(q in c.text for c in answer.citations for q in c.quotes)
+    assert answer.citations[0].quotes
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -137,7 +138,8 @@ def test_an_unsupported_sentence_mid_stream_never_appears(assistant, provider, b
     assert all(bad_text not in line for line in lines)
     answer = final(events)
     assert bad_text not in answer.answer
-    assert answer.verification is not None and len(answer.verification.dropped) == 1
+    assert answer.verification is not None
+    assert len(answer.verification.dropped) == 1
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -151,15 +153,20 @@ def test_a_stream_that_breaks_mid_way_keeps_what_was_verified_and_quotes_the_res
     script = streaming(FIRST, SECOND, break_after=words + 4, junk=junk)
     events, _, server = run(assistant, script, provider)
     lines = shown(events)
-    assert len(lines) == 1 and "18 hours" in lines[0]
+    assert len(lines) == 1
+    assert "18 hours" in lines[0]
     answer = final(events)
     assert answer.answer.startswith(lines[0])  # still there, first
-    assert answer.note and "\n" not in answer.note
+    assert answer.note
+    assert "\n" not in answer.note
     assert "couldn't be read" in answer.note
     assert ("stopped sending" if not junk else "could not be read") in answer.note
     extractive = assistant.ask(QUESTION)
-    assert answer.answer.count("\n\n") >= 1 and len(answer.answer) > len(lines[0])
-    assert answer.mode == "extractive" and answer.verification and answer.verification.fell_back
+    assert answer.answer.count("\n\n") >= 1
+    assert len(answer.answer) > len(lines[0])
+    assert answer.mode == "extractive"
+    assert answer.verification
+    assert answer.verification.fell_back
     assert markers_resolve(answer)
     assert len(answer.citations) >= len(extractive.citations)
     assert len(server.requests) == 1  # no retry once words were shown
@@ -176,7 +183,9 @@ def test_a_stall_past_the_timeout_gives_the_extractive_answer_with_a_note(assist
     answer = final(events)
     assert answer.mode == "extractive"
     assert answer.answer == assistant.ask(QUESTION).answer
-    assert answer.note and "did not" in answer.note and "\n" not in answer.note
+    assert answer.note
+    assert "did not" in answer.note
+    assert "\n" not in answer.note
 
 
 def test_a_stall_after_a_sentence_keeps_it_and_quotes_the_guidance(assistant):
@@ -187,7 +196,8 @@ def test_a_stall_after_a_sentence_keeps_it_and_quotes_the_guidance(assistant):
     assert len(lines) == 1
     answer = final(events)
     assert answer.answer.startswith(lines[0])
-    assert answer.note and "did not" in answer.note
+    assert answer.note
+    assert "did not" in answer.note
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -195,7 +205,9 @@ def test_the_refusal_token_abstains(assistant, provider):
     events, _, _ = run(assistant, streaming("NOT_IN_SOURCES", token_delay_s=0.0), provider)
     assert not shown(events)
     answer = final(events)
-    assert answer.abstained and answer.related and not answer.citations
+    assert answer.abstained
+    assert answer.related
+    assert not answer.citations
 
 
 def test_too_few_verified_sentences_keep_the_shown_ones_and_add_the_extractive_answer(assistant):
@@ -206,7 +218,8 @@ def test_too_few_verified_sentences_keep_the_shown_ones_and_add_the_extractive_a
     answer = final(events)
     assert answer.answer.startswith(lines[0])
     assert "Only 1 of the written answer's 3 sentences" in (answer.note or "")
-    assert "company car" not in answer.answer and "40 pounds" not in answer.answer
+    assert "company car" not in answer.answer
+    assert "40 pounds" not in answer.answer
     assert markers_resolve(answer)
     # The number the shown sentence cites still names the same passage.
     n = int(re.search(r"\[(\d+)\]", lines[0])[1])
@@ -214,7 +227,7 @@ def test_too_few_verified_sentences_keep_the_shown_ones_and_add_the_extractive_a
 
 
 def test_nothing_verified_shows_the_extractive_answer_as_ask_does(assistant):
-    events, _, server = run(assistant, streaming(INVENTED))
+    events, _, _server = run(assistant, streaming(INVENTED))
     assert not shown(events)
     answer = final(events)
     with scripted_server(streaming(INVENTED)) as again:

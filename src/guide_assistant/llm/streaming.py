@@ -18,7 +18,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from typing import Any
 
 from llama_index.core.base.llms.types import ChatMessage as LlamaMessage
@@ -46,7 +46,7 @@ def finished(chunk: ChatResponse) -> bool:
 
 def stream(
     model: ChatModel, messages: Sequence[LlamaMessage], until: float | None = None
-) -> Iterator[str]:
+) -> Generator[str, None, None]:
     """The reply's text pieces as they arrive; raises ``LLMFailure`` (after the pieces that
     did arrive) on a failure, a cut-off stream, or at ``until``."""
     until = model.deadline() if until is None else until
