@@ -81,13 +81,14 @@ def test_the_guard_fed_word_by_word_judges_as_the_whole_reply_does(reply):
         for i in (1, 2)
     ]
     whole = guarding.guard(reply, passages, 0.8)
-    fed = guarding.SentenceGuard(passages, 0.8)
-    for piece in re.findall(r"\s*\S+", reply):
-        fed.feed(piece)
-    fed.finish()
-    assert [k.sentence.text for k in fed.result.kept] == [k.sentence.text for k in whole.kept]
-    assert fed.result.dropped == whole.dropped
-    assert fed.result.generated == whole.generated
+    # A word at a time, and a character at a time (tokens that split words and markers).
+    for pieces in (re.findall(r"\s*\S+", reply), list(reply)):
+        fed = guarding.SentenceGuard(passages, 0.8)
+        passed = [k for piece in pieces for k in fed.feed(piece)] + fed.finish()
+        assert [k.sentence.text for k in passed] == [k.sentence.text for k in whole.kept]
+        assert [k.lead_in for k in passed] == [k.lead_in for k in whole.kept]
+        assert fed.result.dropped == whole.dropped
+        assert fed.result.generated == whole.generated
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)

@@ -146,7 +146,10 @@ class SentenceGuard:
 
     def feed(self, piece: str) -> list[Kept]:
         """Add ``piece`` to the reply; the sentences it completed that passed, in order."""
+        continues_a_word = bool(self.text) and not self.text[-1].isspace()
         self.text += piece
+        if continues_a_word and not any(c.isspace() for c in piece):
+            return []  # no new word began, so no sentence can have ended
         return self._judge(final=False)
 
     def finish(self) -> list[Kept]:
