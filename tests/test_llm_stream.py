@@ -67,6 +67,7 @@ REPLIES = [
     "Employers should:\nThe next line is prose [1].",
     "A marker then a capital [1] Managers should plan [2]. e.g. this one [1].",
     "Grouped markers [1, 2]. Uncited sentence. Out of range [7].",
+    "A line with no stop\nThey attend forums [2]\n\n1. AMHPs need 18 hours [1]",
 ]
 
 
@@ -84,7 +85,11 @@ def test_the_guard_fed_word_by_word_judges_as_the_whole_reply_does(reply):
     # A word at a time, and a character at a time (tokens that split words and markers).
     for pieces in (re.findall(r"\s*\S+", reply), list(reply)):
         fed = guarding.SentenceGuard(passages, 0.8)
-        passed = [k for piece in pieces for k in fed.feed(piece)] + fed.finish()
+        passed = []
+        for piece in pieces:
+            passed += fed.feed(piece)
+            assert fed._judge(final=False) == []  # nothing complete was held back
+        passed += fed.finish()
         assert [k.sentence.text for k in passed] == [k.sentence.text for k in whole.kept]
         assert [k.lead_in for k in passed] == [k.lead_in for k in whole.kept]
         assert fed.result.dropped == whole.dropped
@@ -240,3 +245,23 @@ def test_ask_stream_in_extractive_mode_gives_the_answer_ask_gives(assistant):
     events = list(assistant.ask_stream(QUESTION))
     assert len(events) == 1
     assert final(events).answer == assistant.ask(QUESTION).answer
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize(
+    ("reply", "says"),
+    [
+        (Reply(status=400), "returned HTTP 400"),  # e.g. a prompt past the context window
+        (Reply(status=404), "is the model name 'test-model' right?"),
+        (Reply(status=500), "returned HTTP 500"),
+    ],
+    ids=["context-overflow", "wrong-model", "http-500"],
+)
+def test_a_server_refusing_the_stream_gives_the_extractive_answer(assistant, provider, reply, says):
+    events, _, server = run(assistant, reply, provider)
+    assert not shown(events)
+    answer = final(events)
+    assert answer.mode == "extractive"
+    assert answer.citations
+    assert says in (answer.note or "")
+    assert len(server.requests) == (2 if reply.status >= 500 else 1)  # 5xx: one retry

@@ -20,6 +20,7 @@ GROUPED = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)+)\]")  # "[1, 3]" -> "[1][3]"
 MARKER = re.compile(r"\[(\d+)\]")
 BULLET = re.compile(r"^(?:[-*•]|\d+[.)])\s+")
 ENDS = re.compile(r"[.!?][\"'”’)]*$")
+BOUNDARY = frozenset(".!?\"'”’)]:\n")  # what a sentence may end on, or after
 # Short forms that end in a full stop without ending the sentence.
 ABBREVIATIONS = frozenset("e.g. i.e. etc. eg. ie. cf. vs. dr. mr. mrs. ms. no. para. s.".split())
 
@@ -143,14 +144,29 @@ class SentenceGuard:
         self.seconds = 0.0  # time spent judging
         self._done = 0  # sentences of the reply judged (or set aside as lead-ins)
         self._shown_leads: set[int] = set()  # their positions
+        self._armed = False  # a sentence may be about to complete (see ``_arm``)
 
     def feed(self, piece: str) -> list[Kept]:
         """Add ``piece`` to the reply; the sentences it completed that passed, in order."""
-        continues_a_word = bool(self.text) and not self.text[-1].isspace()
-        self.text += piece
-        if continues_a_word and not any(c.isspace() for c in piece):
-            return []  # no new word began, so no sentence can have ended
+        before, self.text = self.text, self.text + piece
+        # A sentence ends only after closing punctuation, a marker or a line break (see
+        # ``split``): without one near the new text, nothing can have been completed.
+        kept = before.rstrip()
+        near = kept[-1:] + before[len(kept) :] + piece
+        if not self._armed and not BOUNDARY.intersection(near):
+            return []
         return self._judge(final=False)
+
+    def _arm(self, sentences: list[Written]) -> None:
+        """Whether the next pieces may complete the last sentence: it may have ended (a stop
+        or a marker in it), or its line has (the next line has no word yet)."""
+        last = sentences[-1] if sentences else None
+        line = self.text.rsplit("\n", 1)[-1]
+        self._armed = last is not None and (
+            bool(last.markers)
+            or bool(BOUNDARY.intersection(last.text[-1:]))
+            or not re.search(r"\w", line)
+        )
 
     def finish(self) -> list[Kept]:
         """The reply is complete: its last sentences, judged."""
@@ -182,6 +198,7 @@ class SentenceGuard:
                 passed.append(Kept(Written(lead.text, []), None, lead_in=True))
             passed.append(Kept(sentence, verdict.evidence))
         self.result.kept += passed
+        self._arm(sentences)
         self.seconds += time.perf_counter() - began
         return passed
 
