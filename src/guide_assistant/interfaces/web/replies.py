@@ -80,6 +80,9 @@ def respond(
         # Type only: the message could echo the user's question, which we never log.
         log.error("answer failed: %s", type(exc).__name__)
         gr.Warning(GENERIC_ERROR)
+        if lines:  # what was shown stays: each sentence of it was checked
+            text = render.streaming_message(lines, given, turn)
+            chat = [*chat, asked, {"role": "assistant", "content": text}]
         yield question, _notice(chat, GENERIC_ERROR), gr.skip(), turns, gr.skip()
         return
     if answer is None:  # the pipeline always ends with its answer
