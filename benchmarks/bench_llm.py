@@ -4,8 +4,10 @@ as a model writing 30 tokens/s would.
 
 The scripted model writes, for each question, the longest sentence of each of the first three
 passages it is given (cited) and one invented sentence, so every answer exercises both the
-kept and the dropped path. Replies are not streamed, so the first verified sentence arrives
-with the whole reply; both times are printed.
+kept and the dropped path. Each question is answered three ways against the same server:
+extractive (the baseline), written without streaming (``ask``: the first verified sentence
+arrives with the whole reply), and written streamed (``ask_stream``: the server sends a word
+every 1.3/30 s, and the time to the first verified sentence is when the chat would show it).
 
     .venv/bin/python benchmarks/bench_llm.py [--questions 40] [--tokens-per-s 30]
 """
@@ -25,6 +27,27 @@ sys.path.insert(0, str(ROOT))
 
 from guide_assistant.settings import Settings, offline_environment  # noqa: E402
 
+TOKENS_PER_WORD = 1.3  # about 1.3 tokens per English word
+
+
+def streamed(assistant: Any, question: str) -> tuple[float | None, float, Any]:
+    """(ms to the first verified sentence or None, ms to the final answer, the answer)."""
+    from guide_assistant.answer.events import AnswerReady, SentenceShown
+
+    began = time.perf_counter()
+    first = None
+    answer = None
+    for event in assistant.ask_stream(question):
+        if isinstance(event, SentenceShown) and first is None:
+            first = (time.perf_counter() - began) * 1000
+        elif isinstance(event, AnswerReady):
+            answer = event.answer
+    return first, (time.perf_counter() - began) * 1000, answer
+
+
+def p50(values: list[float]) -> str:
+    return f"{statistics.median(values):.0f}" if values else "n/a"
+
 
 def scripted(tokens_per_s: float):
     from tests.llm_servers import Recorded, Reply
@@ -39,7 +62,9 @@ def scripted(tokens_per_s: float):
             said.append(f"{longest.rstrip('.:;')} [{n}].")
         said.append("Every social worker is given a company car [1].")
         reply = " ".join(said)
-        tokens = len(reply.split()) * 1.3  # about 1.3 tokens per English word
+        tokens = len(reply.split()) * TOKENS_PER_WORD
+        if body.get("stream"):  # a word at a time, as fast as the model would write it
+            return Reply(reply, token_delay_s=TOKENS_PER_WORD / tokens_per_s)
         return Reply(reply, delay_s=tokens / tokens_per_s)
 
     return script
@@ -52,7 +77,6 @@ def main() -> None:
     args = parser.parse_args()
     offline_environment()
     from guide_assistant.answer import guard as guarding
-    from guide_assistant.answer import questions as asking
     from guide_assistant.assistant import Assistant
     from guide_assistant.evaluation import metrics as evaluation
     from tests.llm_servers import scripted_server
@@ -71,6 +95,10 @@ def main() -> None:
         )
         written = Assistant(llm_settings, assistant.index, assistant.embedder)
         extractive_ms, llm_ms, model_ms, guard_ms = [], [], [], []
+        first_ms: list[float] = []
+        stream_ms: list[float] = []
+        stream_guard_ms: list[float] = []
+        appended = 0
         fell_back = dropped = generated = 0
         for item in items:
             t = time.perf_counter()
@@ -80,6 +108,13 @@ def main() -> None:
             answer = written.ask(item.question)
             llm_ms.append((time.perf_counter() - t) * 1000)
             model_ms.append(answer.timings_ms.get("llm", 0.0))
+            first, whole, last = streamed(written, item.question)
+            stream_ms.append(whole)
+            if first is not None:
+                first_ms.append(first)
+            if "guard" in last.timings_ms:
+                stream_guard_ms.append(last.timings_ms["guard"])
+            appended += bool(first is not None and last.note)
             v = answer.verification
             if v is None:  # abstained before asking the model
                 continue
@@ -87,9 +122,9 @@ def main() -> None:
             dropped += len(v.dropped)
             generated += v.generated
             # The guard alone, on the reply the server just sent, with the passages it was given.
-            request = server.requests[-1]
+            request = next(r for r in reversed(server.requests) if not r.body.get("stream"))
             reply = scripted(1e9)(request.body).text
-            asked = asking.understand(item.question, None, base)
+            asked = assistant.understanding.understand(item.question, None)
             hits = assistant.retriever.search(asked, None).hits
             t = time.perf_counter()
             guarding.guard(reply, [h.passage for h in hits], base.llm_min_overlap)
@@ -103,6 +138,23 @@ def main() -> None:
     )
     print(f"total per answer: extractive p50 {ext:.0f} ms, llm p50 {llm:.0f} ms ({llm / ext:.1f}x)")
     print(f"sentences: generated {generated}, dropped {dropped}; fell back {fell_back} times")
+    print(
+        f"streamed: first verified sentence p50 {p50(first_ms)} ms "
+        f"({len(first_ms)} answers showed one), whole answer p50 {p50(stream_ms)} ms; "
+        f"first sentence / non-streamed llm answer: "
+        f"{statistics.median(first_ms) / llm:.2f}x"
+        if first_ms
+        else "streamed: no answer showed a verified sentence"
+    )
+    print(
+        f"streamed guard (judged as the words arrive) per answer: p50 "
+        f"{statistics.median(stream_guard_ms):.2f} ms, max "
+        f"{max(stream_guard_ms, default=0):.2f} ms; late fallbacks below shown sentences: "
+        f"{appended}"
+        if stream_guard_ms
+        else "streamed guard: not run"
+    )
+    print(f"streamed whole answer / extractive: {statistics.median(stream_ms) / ext:.1f}x")
 
 
 if __name__ == "__main__":

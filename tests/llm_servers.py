@@ -3,6 +3,13 @@
 One server answers both ``POST /v1/chat/completions`` (OpenAI chat completions) and
 ``POST /api/chat`` (Ollama), so a test points either provider at it. Each request is recorded
 (path, headers, JSON body) for the test to inspect.
+
+A request asking for a stream (``"stream": true``) gets one: OpenAI's as server-sent events
+(``data: {chunk}`` lines with ``choices[0].delta.content``, then ``data: [DONE]``), Ollama's as
+NDJSON (one object per line with ``message.content``, the last with ``"done": true``). The text
+goes out a word at a time, ``token_delay_s`` apart, so a test sees sentences arrive over time;
+``break_after`` and ``stall_after`` script a stream that is cut off (junk or a closed
+connection, with no end marker) or that goes quiet for ``stall_s`` after that many words.
 """
 
 from __future__ import annotations
@@ -26,6 +33,15 @@ class Reply:
     status: int = 200
     delay_s: float = 0.0  # wait this long before answering (a slow model)
     body: bytes | None = None  # sent as is, instead of a protocol reply (junk)
+    token_delay_s: float = 0.0  # streaming: the wait before each word
+    break_after: int | None = None  # streaming: after this many words, send ``junk`` and close
+    junk: bytes = b""  # what a broken stream sends last (b"": the connection just closes)
+    stall_after: int | None = None  # streaming: after this many words, go quiet for stall_s
+    stall_s: float = 0.0
+
+    def words(self) -> list[str]:
+        """The text as the stream's chunks: each word with the space before it."""
+        return re.findall(r"\s*\S+", self.text) or [""]
 
 
 Script = Callable[[dict[str, Any]], Reply]
@@ -51,6 +67,7 @@ class ScriptedServer:
     script: Script
     port: int = 0
     requests: list[Recorded] = field(default_factory=list)
+    sent: int = 0  # words streamed so far, over all requests
 
     @property
     def openai_url(self) -> str:
@@ -90,6 +107,35 @@ def _ollama_body(model: str, text: str) -> dict[str, Any]:
     }
 
 
+def _sse(model: str, text: str, done: bool) -> bytes:
+    chunk = {
+        "id": "chatcmpl-test",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "delta": {} if done else {"role": "assistant", "content": text},
+                "finish_reason": "stop" if done else None,
+            }
+        ],
+    }
+    return f"data: {json.dumps(chunk)}\n\n".encode()
+
+
+def _ndjson(model: str, text: str, done: bool) -> bytes:
+    line: dict[str, Any] = {
+        "model": model,
+        "created_at": "2026-01-01T00:00:00Z",
+        "message": {"role": "assistant", "content": text},
+        "done": done,
+    }
+    if done:
+        line |= {"done_reason": "stop", "prompt_eval_count": 10, "eval_count": 10}
+    return (json.dumps(line) + "\n").encode()
+
+
 def _handler(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:  # keep test output clean
@@ -108,8 +154,37 @@ def _handler(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
                 return self._send(reply.status, reply.body)
             if reply.status != 200:
                 return self._send(reply.status, b'{"error": {"message": "scripted failure"}}')
-            make = _openai_body if self.path.startswith("/v1") else _ollama_body
+            openai = self.path.startswith("/v1")
+            if body.get("stream"):
+                return self._stream(reply, body.get("model", ""), openai)
+            make = _openai_body if openai else _ollama_body
             self._send(200, json.dumps(make(body.get("model", ""), reply.text)).encode())
+
+        def _stream(self, reply: Reply, model: str, openai: bool) -> None:
+            """The reply a word at a time, as SSE (OpenAI) or NDJSON (Ollama); the connection
+            closes at the end (HTTP/1.0), as a cut-off stream's does too."""
+            kind = "text/event-stream" if openai else "application/x-ndjson"
+            frame = _sse if openai else _ndjson
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", kind)
+                self.end_headers()
+                for i, word in enumerate(reply.words()):
+                    if i == reply.break_after:
+                        self.wfile.write(reply.junk)
+                        return self.wfile.flush()
+                    if i == reply.stall_after:
+                        time.sleep(reply.stall_s)
+                    time.sleep(reply.token_delay_s)
+                    self.wfile.write(frame(model, word, done=False))
+                    self.wfile.flush()
+                    server.sent += 1
+                self.wfile.write(frame(model, "", done=True))
+                if openai:
+                    self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
+                pass
 
         def _send(self, status: int, payload: bytes) -> None:
             try:

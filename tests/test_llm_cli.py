@@ -94,3 +94,66 @@ def test_an_unknown_mode_is_a_one_line_error(env):
     assert result.exit_code == 2
     assert result.stderr.startswith("error: unknown mode")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def _on_a_terminal(argv: list[str], env: dict[str, str], server) -> list[tuple[int, str]]:
+    """Run the CLI with a pseudo-terminal as stdout: (words the server had sent, text) per
+    read, until it exits."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    code = "from guide_assistant.interfaces.cli import app; app()"
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, *argv], stdout=follower, stderr=follower, env=env
+    )
+    os.close(follower)
+    reads: list[tuple[int, str]] = []
+    try:
+        while True:
+            ready, _, _ = select.select([leader], [], [], 120)
+            if not ready:
+                raise AssertionError("the CLI printed nothing for 120 s")
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal closed: the process has exited
+                break
+            if not chunk:
+                break
+            reads.append((server.sent, chunk.decode("utf-8", "replace")))
+    finally:
+        process.wait(timeout=60)
+        os.close(leader)
+    assert process.returncode == 0, "".join(t for _, t in reads)
+    return reads
+
+
+def test_ask_on_a_terminal_streams_the_verified_sentences(env, index_settings):
+    import os
+
+    from tests.test_llm_stream import INVENTED, streaming
+
+    script = streaming(FIRST, INVENTED, SECOND, token_delay_s=0.08)
+    total = len(Reply(" ".join([FIRST, INVENTED, SECOND])).words())
+    with scripted_server(script) as server:
+        env.setenv("GUIDE_LLM_BASE_URL", server.openai_url)
+        reads = _on_a_terminal(["ask", "--mode", "llm", QUESTION], dict(os.environ), server)
+    printed = "".join(t for _, t in reads)
+    assert "Traceback" not in printed
+    # The first sentence was on the terminal before the model had sent its last word.
+    so_far = ""
+    first_at = None
+    for sent, text in reads:
+        so_far += text
+        if first_at is None and "18 hours" in so_far:
+            first_at = sent
+    assert first_at is not None
+    assert first_at < total
+    assert "company car" not in printed
+    assert printed.index("18 hours") < printed.index("forums")
+    assert printed.index("forums") < printed.index(f"(Written by {MODEL} and checked")
+    assert printed.index("(Written by") < printed.index("Sources:")
+    assert KEY not in printed

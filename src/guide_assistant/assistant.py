@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
 from guide_assistant.answer import provenance, routing
 from guide_assistant.answer.abstention import Abstention
+from guide_assistant.answer.events import AnswerReady, StreamEvent
 from guide_assistant.answer.extractive import Composer
 from guide_assistant.answer.language import LanguageDetector
 from guide_assistant.answer.questions import Question, Understanding
 from guide_assistant.answer.retrieval import HybridRetriever
 from guide_assistant.answer.scope import Scoper
 from guide_assistant.answer.spelling import model_words
+from guide_assistant.answer.streamed import write_stream
 from guide_assistant.answer.written import Writer
 from guide_assistant.index import build as indexing
 from guide_assistant.index import store
@@ -94,26 +96,55 @@ class Assistant:
         llm mode the model also condenses a follow-up, and writes the answer from the same
         passages; its guard (the check stage) falls back to the extractive answer.
         """
+        *_, done = self._pipeline(question, history, sources, streamed=False)
+        assert isinstance(done, AnswerReady)
+        return done.answer
+
+    def ask_stream(
+        self,
+        question: str,
+        history: Sequence[ChatMessage | dict[str, str]] | None = None,
+        sources: list[str] | None = None,
+    ) -> Iterator[StreamEvent]:
+        """``ask``, streamed: in llm mode the passages given to the model, then each sentence
+        once it has passed the guard, then the final answer (``answer/streamed.py`` says how a
+        fallback keeps what was shown). In extractive mode, only the final answer. Raises
+        ``QuestionError`` when first iterated."""
+        return self._pipeline(question, history, sources, self.settings.answer_mode == "llm")
+
+    def _pipeline(
+        self,
+        question: str,
+        history: Sequence[ChatMessage | dict[str, str]] | None,
+        sources: list[str] | None,
+        streamed: bool,
+    ) -> Iterator[StreamEvent]:
+        """question → route → retrieve → compose → check; the last event is the answer."""
         began = time.perf_counter()
         written = self.settings.answer_mode == "llm"
         until = self.writer.deadline() if written else None  # one bound for all model calls
         asked = self.understanding.understand(question, history)
         if (not_english := self.language.refusal(asked.text)) is not None:
-            return not_english  # one line, before anything is retrieved
+            yield AnswerReady(answer=not_english)  # one line, before anything is retrieved
+            return
         if written:
             asked = self.writer.condense(asked, history, until)
         route = routing.route(asked)
         scoped = self.scoper.decide(asked, sources)
-        answer = self._answer(asked, route, scoped.sources, until=until)
+        answer = yield from self._answer(
+            asked, route, scoped.sources, until=until, streamed=streamed
+        )
         answer.scope = scoped.reason
         if answer.abstained and scoped.fallback:  # the guidance doesn't cover it: say so
-            local = self._answer(asked, route, scoped.fallback, self.guidance_claims, until)
+            local = yield from self._answer(
+                asked, route, scoped.fallback, self.guidance_claims, until, streamed
+            )
             if not local.abstained:
                 answer = local
                 answer.answer = f"{provenance.FALLBACK_NOTE}\n\n{answer.answer}"
                 answer.scope = f"{scoped.reason}; they don't cover it, so the local documents"
         answer.timings_ms["total"] = round((time.perf_counter() - began) * 1000, 2)
-        return answer
+        yield AnswerReady(answer=answer)
 
     def _answer(
         self,
@@ -122,9 +153,11 @@ class Assistant:
         sources: list[str] | None,
         skip: frozenset[int] = frozenset(),
         until: float | None = None,
-    ) -> Answer:
+        streamed: bool = False,
+    ) -> Generator[StreamEvent, None, Answer]:
         """Retrieve → compose → abstain over ``sources`` (None: every document), never quoting
-        the sentence rows in ``skip``; in llm mode the model writes it, checked, by ``until``."""
+        the sentence rows in ``skip``; in llm mode the model writes it, checked, by ``until``
+        (``streamed``: yielding its sources and sentences as they pass)."""
         found = self.retriever.search(asked, sources)
         composing = time.perf_counter()
         draft = self.composer.draft(asked, route, found, skip)
@@ -133,7 +166,11 @@ class Assistant:
         compose_ms = round((time.perf_counter() - composing) * 1000, 2)
         if self.settings.answer_mode == "llm":
             # The model gets the passages the answer lists as retrieved: the reranked top_k.
-            answer = self.writer.write(asked, replace(found, hits=draft.hits), answer, until)
+            given = replace(found, hits=draft.hits)
+            if streamed:
+                answer = yield from write_stream(self.writer, asked, given, answer, until)
+            else:
+                answer = self.writer.write(asked, given, answer, until)
         answer.timings_ms = {
             **{k: round(v, 2) for k, v in found.timings_ms.items()},
             **answer.timings_ms,

@@ -10,6 +10,7 @@ reason, and never shown.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 
 from guide_assistant.answer import support
@@ -19,6 +20,7 @@ GROUPED = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)+)\]")  # "[1, 3]" -> "[1][3]"
 MARKER = re.compile(r"\[(\d+)\]")
 BULLET = re.compile(r"^(?:[-*•]|\d+[.)])\s+")
 ENDS = re.compile(r"[.!?][\"'”’)]*$")
+BOUNDARY = frozenset(".!?\"'”’)]:\n")  # what a sentence may end on, or after
 # Short forms that end in a full stop without ending the sentence.
 ABBREVIATIONS = frozenset("e.g. i.e. etc. eg. ie. cf. vs. dr. mr. mrs. ms. no. para. s.".split())
 
@@ -126,24 +128,85 @@ def judge(sentence: Written, passages: list[Passage], min_overlap: float) -> sup
     return support.verify(sentence.text, cited, min_overlap)
 
 
+class SentenceGuard:
+    """The guard fed a reply as it arrives: each sentence is judged once it is complete (a
+    later one has begun, or the reply has ended), in order, so a streamed answer shows each
+    sentence as soon as it passes and never one that didn't. ``guard`` is this, fed at once.
+
+    A line ending in ':' may introduce a list; it waits until the next sentence is complete, so
+    whether it is a lead-in (judged with each item) or a sentence of its own is known.
+    """
+
+    def __init__(self, passages: list[Passage], min_overlap: float) -> None:
+        self.passages, self.min_overlap = passages, min_overlap
+        self.text = ""
+        self.result = Guarded(generated=0)
+        self.seconds = 0.0  # time spent judging
+        self._done = 0  # sentences of the reply judged (or set aside as lead-ins)
+        self._shown_leads: set[int] = set()  # their positions
+        self._armed = False  # a sentence may be about to complete (see ``_arm``)
+
+    def feed(self, piece: str) -> list[Kept]:
+        """Add ``piece`` to the reply; the sentences it completed that passed, in order."""
+        before, self.text = self.text, self.text + piece
+        # A sentence ends only after closing punctuation, a marker or a line break (see
+        # ``split``): without one near the new text, nothing can have been completed.
+        kept = before.rstrip()
+        near = kept[-1:] + before[len(kept) :] + piece
+        if not self._armed and not BOUNDARY.intersection(near):
+            return []
+        return self._judge(final=False)
+
+    def _arm(self, sentences: list[Written]) -> None:
+        """Whether the next pieces may complete the last sentence: it may have ended (a stop
+        or a marker in it), or its line has (the next line has no word yet)."""
+        last = sentences[-1] if sentences else None
+        line = self.text.rsplit("\n", 1)[-1]
+        self._armed = last is not None and (
+            bool(last.markers)
+            or bool(BOUNDARY.intersection(last.text[-1:]))
+            or not re.search(r"\w", line)
+        )
+
+    def finish(self) -> list[Kept]:
+        """The reply is complete: its last sentences, judged."""
+        return self._judge(final=True)
+
+    def _judge(self, final: bool) -> list[Kept]:
+        began = time.perf_counter()
+        sentences = split(self.text)
+        complete = len(sentences) if final else len(sentences) - 1
+        at = {id(s): i for i, s in enumerate(sentences)}
+        passed: list[Kept] = []
+        while self._done < complete:
+            i, sentence = self._done, sentences[self._done]
+            waits = sentence.text.endswith(":") and not sentence.item and not final
+            if waits and i + 1 >= complete:
+                break  # a lead-in or not: its next sentence decides
+            self._done += 1
+            if i + 1 < len(sentences) and sentences[i + 1].lead_in is sentence:
+                continue  # a lead-in: judged with each of its items
+            self.result.generated += 1
+            verdict = judge(_claim(sentence), self.passages, self.min_overlap)
+            if not verdict.ok:
+                reason = verdict.reason or "not supported by the cited passage"
+                self.result.dropped.append(DroppedSentence(text=sentence.text, reason=reason))
+                continue
+            lead = sentence.lead_in
+            if lead is not None and at[id(lead)] not in self._shown_leads:
+                self._shown_leads.add(at[id(lead)])
+                passed.append(Kept(Written(lead.text, []), None, lead_in=True))
+            passed.append(Kept(sentence, verdict.evidence))
+        self.result.kept += passed
+        self._arm(sentences)
+        self.seconds += time.perf_counter() - began
+        return passed
+
+
 def guard(reply: str, passages: list[Passage], min_overlap: float) -> Guarded:
     """The reply's sentences, sorted into kept and dropped (with reasons). A lead-in is judged
     with each of its items, and shown before the first item that passes."""
-    sentences = split(reply)
-    leads = {id(s.lead_in) for s in sentences if s.lead_in is not None}
-    result = Guarded(generated=sum(id(s) not in leads for s in sentences))
-    shown_leads: set[int] = set()
-    for sentence in sentences:
-        if id(sentence) in leads:
-            continue
-        verdict = judge(_claim(sentence), passages, min_overlap)
-        if verdict.ok:
-            lead = sentence.lead_in
-            if lead is not None and id(lead) not in shown_leads:
-                shown_leads.add(id(lead))
-                result.kept.append(Kept(Written(lead.text, []), None, lead_in=True))
-            result.kept.append(Kept(sentence, verdict.evidence))
-        else:
-            reason = verdict.reason or "not supported by the cited passage"
-            result.dropped.append(DroppedSentence(text=sentence.text, reason=reason))
-    return result
+    guarding = SentenceGuard(passages, min_overlap)
+    guarding.feed(reply)
+    guarding.finish()
+    return guarding.result

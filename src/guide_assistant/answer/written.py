@@ -12,6 +12,8 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
+from llama_index.core.base.llms.types import ChatMessage as LlamaMessage
+
 from guide_assistant.answer import prompting
 from guide_assistant.answer.extractive import Composer, layout
 from guide_assistant.answer.guard import Guarded, guard
@@ -83,22 +85,28 @@ class Writer:
         answer.timings_ms = {**answer.timings_ms, "llm": waited}
         return answer
 
+    def request(
+        self, question: Question, found: Retrieved
+    ) -> tuple[list[Passage], list[LlamaMessage]]:
+        """The passages that fit the context window, and the chat messages asking for the
+        answer from them; raises ``LLMFailure`` when the prompts are missing."""
+        prompts = self.prompts()
+        room = prompting.budget_chars(
+            self.settings, prompting.template_chars(prompts, question.text)
+        )
+        passages = prompting.fit_passages([h.passage for h in found.hits], room)
+        return passages, prompting.answer_messages(prompts, question.text, passages)
+
     def _write(
         self, question: Question, found: Retrieved, extractive: Answer, until: float | None
     ) -> Answer:
-        passages = [h.passage for h in found.hits]
         try:
-            prompts = self.prompts()
-            room = prompting.budget_chars(
-                self.settings, prompting.template_chars(prompts, question.text)
-            )
-            passages = prompting.fit_passages(passages, room)
-            messages = prompting.answer_messages(prompts, question.text, passages)
+            passages, messages = self.request(question, found)
             reply = self.model.chat(messages, until)
         except LLMFailure as exc:
-            return self._fallback(extractive, UNAVAILABLE.format(why=exc), Verification())
+            return self.fallback(extractive, UNAVAILABLE.format(why=exc), Verification())
         if prompting.REFUSAL in reply:
-            return self._refusal(question, found, extractive)
+            return self.refusal(question, found, extractive)
         guarded = guard(reply, passages, self.settings.llm_min_overlap)
         return self._guarded(question, found, extractive, guarded, passages)
 
@@ -114,10 +122,10 @@ class Writer:
         verification = Verification(generated=total, shown=kept, dropped=guarded.dropped)
         if kept == 0:
             why = f"none of its {total} sentences passed" if total else "the model wrote nothing"
-            return self._fallback(extractive, UNVERIFIED.format(why=why), verification)
+            return self.fallback(extractive, UNVERIFIED.format(why=why), verification)
         if kept / total < self.settings.llm_min_shown_share:
             why = f"only {kept} of its {total} sentences passed"
-            return self._fallback(extractive, UNVERIFIED.format(why=why), verification)
+            return self.fallback(extractive, UNVERIFIED.format(why=why), verification)
         answer = self._cited(question, found, guarded, passages)
         answer.verification = verification
         answer.route, answer.retrieved = extractive.route, extractive.retrieved
@@ -156,7 +164,7 @@ class Writer:
             model=self.model.name,
         )
 
-    def _refusal(self, question: Question, found: Retrieved, extractive: Answer) -> Answer:
+    def refusal(self, question: Question, found: Retrieved, extractive: Answer) -> Answer:
         """The model says the passages don't answer it: abstain, with the related passages."""
         answer = self.composer.abstention(
             question, found.hits, "the model found no answer to it in the passages"
@@ -166,7 +174,7 @@ class Writer:
         answer.verification = Verification()
         return answer
 
-    def _fallback(self, extractive: Answer, note: str, verification: Verification) -> Answer:
+    def fallback(self, extractive: Answer, note: str, verification: Verification) -> Answer:
         verification.fell_back = True
         verification.fallback_reason = note
         return extractive.model_copy(

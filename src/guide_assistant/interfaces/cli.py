@@ -16,6 +16,8 @@ from guide_assistant.index.build import IndexBusy
 from guide_assistant.index.chroma import ChromaUnavailable
 from guide_assistant.index.onnx_export import ExportError
 from guide_assistant.index.store import IndexError_
+from guide_assistant.interfaces import terminal
+from guide_assistant.interfaces.terminal import render
 from guide_assistant.models import Answer, QuestionError
 from guide_assistant.settings import Settings, offline_environment
 
@@ -51,23 +53,13 @@ def _with_mode(settings: Settings, mode: str | None) -> Settings:
     return settings.model_copy(update={"answer_mode": mode})
 
 
-def render(answer: Answer) -> str:
-    """An answer as terminal text: the answer, then numbered sources. A written answer, or a
-    fallback from one, first says how it was produced."""
-    out = [answer.answer, ""]
-    if answer.note or (answer.mode == "llm" and not answer.abstained):
-        out.insert(0, f"({answer.provenance})")
-    cited = answer.shown_citations
-    if cited:
-        out.append("Related passages:" if answer.abstained else "Sources:")
-    for c in cited:
-        out.append(f"[{c.n}] {c.label} — {c.section}")
-        out.append("    " + c.text.replace("\n", "\n    "))
-        if c.withheld:
-            out.append("    (not used: text addressed to the assistant, never quoted or obeyed)")
-    for r in answer.resources:
-        out.append(f"See also: {r.code} {r.title} <{r.url}>")
-    return "\n".join(out)
+def _print_answer(assistant, question: str, history=None, sources=None) -> Answer:
+    """Ask, and print the answer: streamed in llm mode on a terminal, else all at once."""
+    if assistant.settings.answer_mode == "llm" and sys.stdout.isatty():
+        return terminal.streamed(assistant, question, sys.stdout, history, sources)
+    answer = assistant.ask(question, history=history, sources=sources)
+    typer.echo(render(answer))
+    return answer
 
 
 @app.command()
@@ -128,10 +120,13 @@ def ask(
     if unknown := sorted(set(source or []) - known):
         _fail(f"unknown source {', '.join(unknown)}; choose from {', '.join(sorted(known))}", 2)
     try:
+        if not as_json:
+            _print_answer(assistant, question, sources=source)
+            return
         answer = assistant.ask(question, sources=source)
     except QuestionError as exc:
         _fail(str(exc), 2)
-    typer.echo(answer.model_dump_json(indent=2) if as_json else render(answer))
+    typer.echo(answer.model_dump_json(indent=2))
 
 
 @app.command()
@@ -149,11 +144,10 @@ def chat(mode: Annotated[str | None, typer.Option(help=MODE_HELP)] = None) -> No
             typer.echo("")
             return
         try:
-            answer = assistant.ask(question, history=history)
+            answer = _print_answer(assistant, question, history)
         except QuestionError as exc:
             typer.echo(f"({exc})")
             continue
-        typer.echo(render(answer))
         history += [
             {"role": "user", "content": question},
             {"role": "assistant", "content": answer.answer},

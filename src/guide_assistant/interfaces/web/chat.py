@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -11,19 +11,18 @@ from typing import TYPE_CHECKING, Any, Literal
 import gradio as gr
 
 from guide_assistant.answer.scope import NATIONAL
-from guide_assistant.interfaces.web import a11y
+from guide_assistant.interfaces.web import a11y, replies
 from guide_assistant.interfaces.web import render as ui_render
-from guide_assistant.models import Answer, QuestionError
+from guide_assistant.interfaces.web.replies import Message, Turn
+from guide_assistant.models import Answer
 from guide_assistant.settings import Settings
 from guide_assistant.storage.feedback import FeedbackRecord, FeedbackStore
 
 if TYPE_CHECKING:  # importing it loads torch; the caller has already loaded one
     from guide_assistant.assistant import Assistant
 
-log = logging.getLogger(__name__)
 
 PRIVACY_NOTICE = "**Don't enter personal information about service users.**"
-GENERIC_ERROR = "Sorry, something went wrong while answering. Please try again."
 ALL_SOURCES = "all"
 HELPFUL, NOT_HELPFUL = "Helpful", "Not helpful"
 # Feedback is stored: nothing in it may identify a service user or a colleague.
@@ -53,8 +52,6 @@ EXAMPLES: dict[str, list[str]] = {
 }
 
 ApiVisibility = Literal["public", "private"]
-Message = dict[str, Any]  # a Gradio chat message: role, content and optional metadata
-Turn = dict[str, Any]  # an answered question: question, answer (an Answer dump)
 
 
 @dataclass(frozen=True)
@@ -77,21 +74,6 @@ class ChatTab:
     turns: gr.State
 
 
-def _history(turns: list[Turn]) -> list[Message]:
-    """Previous turns as plain user/assistant messages (not the rendered chat)."""
-    out: list[Message] = []
-    for t in turns:
-        out += [
-            {"role": "user", "content": t["question"]},
-            {"role": "assistant", "content": t["answer"]["answer"]},
-        ]
-    return out
-
-
-def _notice(chat: list[Message], text: str) -> list[Message]:
-    return [*chat, {"role": "assistant", "content": f"**Note:** {text}"}]
-
-
 class ChatHandlers:
     """The tab's event handlers, over one assistant and one feedback store."""
 
@@ -112,31 +94,13 @@ class ChatHandlers:
 
     def respond(
         self, question: str, chat: list[Message] | None, source: str | None, turns: list[Turn]
-    ) -> tuple[Any, ...]:
-        """Answer ``question`` in the context of earlier turns; returns every updated output."""
-        chat, turns = list(chat or []), list(turns or [])
+    ) -> Iterator[tuple[Any, ...]]:
+        """Answer ``question`` in the context of earlier turns, streaming every update of the
+        outputs (in llm mode: the sources, then each verified sentence)."""
         sources = None if not source or source == ALL_SOURCES else [source]
-        try:
-            answer = self.assistant.ask(question or "", history=_history(turns), sources=sources)
-        except QuestionError as exc:
-            gr.Warning(str(exc))
-            return question, _notice(chat, str(exc)), gr.skip(), turns, gr.skip()
-        except Exception as exc:
-            # Type only: the message could echo the user's question, which we never log.
-            log.error("answer failed: %s", type(exc).__name__)
-            gr.Warning(GENERIC_ERROR)
-            return question, _notice(chat, GENERIC_ERROR), gr.skip(), turns, gr.skip()
-        # One message per answer: its text with [n] links, then its sources (native <details>).
-        chat += [
-            {"role": "user", "content": answer.question},
-            {
-                "role": "assistant",
-                "content": ui_render.chat_message(answer, len(turns) + 1, self.corpus_dir),
-            },
-        ]
-        turns.append({"question": answer.question, "answer": answer.model_dump()})
-        status = "Was this answer helpful? Rate it below."
-        return "", chat, ui_render.panel_html(answer, self.corpus_dir), turns, status
+        yield from replies.respond(
+            self.assistant, self.corpus_dir, question, list(chat or []), sources, list(turns or [])
+        )
 
     def record(self, label: str, comment: str, turns: list[Turn]) -> tuple[str, str]:
         """Store feedback, with its comment, on the latest answer."""

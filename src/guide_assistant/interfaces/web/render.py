@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from urllib.parse import quote
 
+from guide_assistant.answer.extractive import layout
 from guide_assistant.models import Answer, Citation, Resource
 from guide_assistant.text import loose_pattern
 
@@ -137,6 +138,25 @@ def panel_html(answer: Answer | None, corpus_dir: Path | None = None) -> str:
     return head + body + resources_html(answer.resources)
 
 
+def given_panel_html(citations: list[Citation], corpus_dir: Path | None = None) -> str:
+    """The side panel while a written answer streams: the passages the model was given."""
+    head = (
+        f'<p class="sources-head">Passages given to the model ({len(citations)}): each '
+        "sentence appears once it has been checked against the passage it cites.</p>"
+    )
+    return head + sources_html(citations, corpus_dir)
+
+
+def streaming_text(lines: list[str]) -> str:
+    """Verified sentences streamed so far, laid out as the finished answer lays them out."""
+    return layout(lines)
+
+
+def streaming_message(lines: list[str], citations: list[Citation], turn: int) -> str:
+    """The verified sentences of answer ``turn`` streamed so far, with [n] links."""
+    return cite_links(streaming_text(lines), citations, f"a{turn}-source")
+
+
 def cite_links(text: str, citations: list[Citation], id_prefix: str) -> str:
     """``text`` with each [n] marker a link to source entry ``{id_prefix}-{n}``, titled (and
     so named for screen readers) "source n: title"."""
@@ -154,10 +174,14 @@ def cite_links(text: str, citations: list[Citation], id_prefix: str) -> str:
     return _MARKER.sub(link, text)
 
 
-def chat_answer(answer: Answer) -> str:
-    """The answer as a chat message: Markdown with [n] markers, abstentions flagged."""
+def chat_answer(answer: Answer, shown: str = "") -> str:
+    """The answer as a chat message: Markdown with [n] markers, abstentions flagged. ``shown``:
+    the sentences already streamed, which stay first (a fallback's note follows them)."""
     if answer.abstained:
         return f"> **⚠ {NOT_COVERED}**\n\n{answer.answer}"
+    if answer.note and shown and shown in answer.answer:
+        before, _, rest = answer.answer.partition(shown)
+        return f"{before}{shown}\n\n*{answer.note}*\n\n{rest.strip()}"
     if answer.note:  # a fallback from a written answer says why, first
         return f"*{answer.note}*\n\n{answer.answer}"
     return f"{answer.answer}\n\n*{answer.provenance}*"
@@ -176,11 +200,11 @@ def chat_sources(
     return title, sources_html(cited, corpus_dir, id_prefix) + resources_html(answer.resources)
 
 
-def chat_message(answer: Answer, turn: int, corpus_dir: Path | None = None) -> str:
+def chat_message(answer: Answer, turn: int, corpus_dir: Path | None = None, shown: str = "") -> str:
     """Answer number ``turn`` as one chat message: its text with [n] links, then its sources
-    in a collapsible block the links point into."""
+    in a collapsible block the links point into (``shown``: as for ``chat_answer``)."""
     prefix = f"a{turn}-source"
-    text = cite_links(chat_answer(answer), answer.shown_citations, prefix)
+    text = cite_links(chat_answer(answer, shown), answer.shown_citations, prefix)
     title, body = chat_sources(answer, corpus_dir, prefix)
     if not body:
         return text
