@@ -74,6 +74,12 @@ MONTHS = (
 )
 DATE = re.compile(rf"\b(?:{MONTHS})\b|\b\d{{1,2}}(?:st|nd|rd|th)\b|\b\d{{1,2}}/\d{{1,2}}/\d\d")
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+# A year said as when something happens ("by 2021", "from April 2020"), not a reference's year.
+WHEN_YEAR = re.compile(
+    r"\b(?:by|in|from|until|till|before|after|since|during|of|end of)\s+(?:\w+\s+)?"
+    r"(?:19|20)\d\d\b",
+    re.I,
+)
 MONEY = re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:k|m|bn|pounds|euros|dollars)\b", re.I)
 
 # Question forms, in the order they are tried (the first that matches decides).
@@ -173,8 +179,8 @@ def holds(want: Wanted, sentence: str) -> bool:
         return bool(MONEY.search(sentence))
     if want.type is AnswerType.DURATION:
         return bool(DURATION.search(sentence))
-    if want.type is AnswerType.DATE:
-        return bool(DATE.search(sentence))
+    if want.type is AnswerType.DATE:  # a date may be given to the year
+        return bool(DATE.search(sentence) or WHEN_YEAR.search(sentence))
     if want.type is AnswerType.YEAR:
         return bool(YEAR.search(sentence))
     if want.type is AnswerType.AMOUNT:
