@@ -74,9 +74,9 @@ MONTHS = (
 )
 DATE = re.compile(rf"\b(?:{MONTHS})\b|\b\d{{1,2}}(?:st|nd|rd|th)\b|\b\d{{1,2}}/\d{{1,2}}/\d\d")
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-# A year said as when something happens ("by 2021", "from April 2020"), not a reference's year.
+# A year said as a time limit ("by 2021", "until the end of 2022"), not a reference's year.
 WHEN_YEAR = re.compile(
-    r"\b(?:by|in|from|until|till|before|after|since|during|of|end of)\s+(?:\w+\s+)?"
+    r"\b(?:by|until|till|before|no later than)\s+(?:the end of\s+)?(?:\w+\s+)?"
     r"(?:19|20)\d\d\b",
     re.I,
 )
