@@ -180,6 +180,12 @@ def test_everyday_words_are_how_a_question_is_put_not_what_it_is_about(index_set
         index_settings.model_copy(update={"abstain_everyday_zipf": 99}), sentences, []
     )
     assert {"kind", "usual", "look"} <= set(every_word.distinctive(said))
+    # Nor does everyday wording the sources never use make a question look off-topic.
+    assert (
+        abstention.signals("", "really, what kind of stuff do teams get", 1.0, []).unknown_share
+        == 0
+    )
+    assert abstention.signals("", "what kind of lorazepam dose", 1.0, []).unknown_share == 1
 
 
 def test_abstain_thresholds_fit_the_scoring_weights():

@@ -2,7 +2,8 @@
 from Settings:
 
 - relevance: the best sentence's score (meaning, shared words, passage fit);
-- unknown share: the share of the query's words that the corpus never uses ('lorazepam');
+- unknown share: the share of the query's words that the corpus never uses ('lorazepam'),
+  everyday English aside (a chatty 'basically' is no sign of an off-topic question);
 - coverage: whether the answer chosen contains any of the question's distinctive words (those
   in fewer than ``abstain_common_share`` of sentences: 'salary', 'parking'; not 'social'), not
   counting everyday English ('kind', 'look', 'usually': ``abstain_everyday_zipf``), which is
@@ -59,7 +60,7 @@ class Abstention:
         self.common = settings.abstain_common_share * len(sentence_stems)
 
     def signals(self, question: str, query: str, relevance: float, rows: list[int]) -> Signals:
-        stems = content_stems(query)
+        stems = self.topical(query)
         unknown = sum(w not in self.vocabulary for w in stems) / max(len(stems), 1)
         distinctive = self.distinctive(question)
         said = set().union(*(self.stems[r] for r in rows)) if rows else set()
@@ -122,13 +123,17 @@ class Abstention:
             for r in rows
         )
 
-    def distinctive(self, text: str) -> list[str]:
-        """The text's words that fewer than ``abstain_common_share`` of sentences use and that
-        are not everyday English (at or above ``abstain_everyday_zipf``)."""
+    def topical(self, text: str) -> list[str]:
+        """The stems of the text's content words that are not everyday English (at or above
+        ``abstain_everyday_zipf``): what it is about, not how it is put."""
         everyday_at = self.settings.abstain_everyday_zipf
         kept = [
             w
             for w in words(text)
             if w not in STOPWORDS and (len(w) > 1 or w.isdigit()) and everyday.zipf(w) < everyday_at
         ]
-        return [w for w in stems(kept) if self.frequency[w] < self.common]
+        return stems(kept)
+
+    def distinctive(self, text: str) -> list[str]:
+        """The text's topical words that fewer than ``abstain_common_share`` of sentences use."""
+        return [w for w in self.topical(text) if self.frequency[w] < self.common]
