@@ -14,6 +14,7 @@ Everything is measured in this one run (the CPU is shared, so compare ratios, no
 
     .venv/bin/python benchmarks/bench_ingest.py [--backends torch,onnx,onnx-int8]
         [--build-backend onnx] [--sizes 1,5] [--sample-kchars 150] [--rounds 2]
+        [--builds-only]
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ QUESTIONS = [
 def user_text(megabytes: float, seed: int = 0) -> str:
     """Corpus paragraphs and lists, reshuffled under a heading every eight blocks."""
     blocks = []
-    for path in sorted((ROOT / "corpus").glob("*.md")):
+    for path in sorted((ROOT / "src" / "guide_assistant" / "corpus").glob("*.md")):
         body = re.sub(r"\A---\n.*?\n---\n", "", path.read_text(), flags=re.DOTALL)
         blocks += [b.strip() for b in body.split("\n\n") if b.strip() and b[0] != "#"]
     rng = random.Random(seed)
@@ -173,6 +174,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="1,5")
     parser.add_argument("--sample-kchars", type=int, default=150)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--builds-only", action="store_true", help="only the user-text builds (--sizes)"
+    )
     args = parser.parse_args()
     backends = args.backends.split(",")
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
@@ -186,6 +190,8 @@ def main() -> None:
     # includes what it inherited at fork, so measured after the models are loaded here it
     # reads 2.7 GB for a build that peaks at 1.4 GB on its own (/usr/bin/time -v).
     builds(args, work, cache, cli)
+    if args.builds_only:
+        return
     rows = {}
     for backend in backends:  # corpus index per backend (exports the ONNX files on first use)
         env = env_for(work / backend, backend, cache)
