@@ -81,7 +81,8 @@ def test_a_log_gets_one_plain_line_per_stage(env):
     lines = result.stderr.splitlines()
     first = [i for i, line in enumerate(lines) if line.startswith(FIRST_BUILD)]
     assert len(first) == 1, result.stderr  # said once, before the stages after reading
-    assert "3 documents" in lines[first[0]] and "(about " in lines[first[0]]
+    assert "3 documents" in lines[first[0]]
+    assert "(about " in lines[first[0]]
     assert lines[first[0] - 1].startswith("reading: ")
     assert lines[first[0] + 1].startswith("chunking: ")
     for stage in STAGES:
@@ -101,7 +102,8 @@ def test_pypdfs_own_warnings_do_not_reach_the_terminal(env):
     pdf.write_bytes(re.sub(rb"startxref\n\d+", b"startxref\n12", pdf.read_bytes()))
     result = subprocess.run(INGEST, env=env, capture_output=True, text=True, check=True)
     assert "4 documents" in result.stdout  # the damaged PDF was read and indexed
-    assert "startxref" not in result.stderr and "Object Streams" not in result.stderr
+    assert "startxref" not in result.stderr
+    assert "Object Streams" not in result.stderr
     assert [line.split(":")[0] for line in result.stderr.splitlines() if ":" in line] == [
         "reading",
         FIRST_BUILD.split(":")[0],
