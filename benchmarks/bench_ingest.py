@@ -120,6 +120,8 @@ def env_for(work: Path, backend: str, cache: Path, user_docs: Path | None = None
         "GUIDE_DATA_DIR": str(work / "data"),
         "GUIDE_EMBEDDING_BACKEND": backend,
         "GUIDE_EMBEDDING_CACHE_DIR": str(cache),
+        # The builds are measured, not refused for their estimated time.
+        "GUIDE_MAX_DOCUMENT_MINUTES": "100000",
     }
 
 
