@@ -11,6 +11,10 @@ Everything is measured in this one run (the CPU is shared, so compare ratios, no
   cost?), with the share of embedded characters that sentences make up;
 - full CLI builds of 1 MB and 5 MB of user text (corpus paragraphs reshuffled under
   generated headings, written to a temp folder) with time and peak memory, then a no-op.
+  With the default ``lazy_sentences_over_chars`` such a document gets no sentence vectors at
+  ingest (set ``GUIDE_LAZY_SENTENCES_OVER_CHARS`` high to measure the eager build). Its
+  reshuffled sentences repeat, and repeats are embedded once, so on this text the build
+  embeds mostly passages: a document of distinct sentences saves more.
 
     .venv/bin/python benchmarks/bench_ingest.py [--backends torch,onnx,onnx-int8]
         [--build-backend onnx] [--sizes 1,5] [--sample-kchars 150] [--rounds 2]
