@@ -21,6 +21,7 @@ from guide_assistant.answer.written import Writer
 from guide_assistant.index import build as indexing
 from guide_assistant.index import store
 from guide_assistant.index.embedding import Embedder
+from guide_assistant.index.progress import Stages
 from guide_assistant.ingest import corpus
 from guide_assistant.models import Answer, ChatMessage, Route
 from guide_assistant.obligations import register
@@ -36,6 +37,7 @@ class Assistant:
         self.language = LanguageDetector(settings)  # first: its model loads in the background
         self.index = loaded
         self.embedder = embedder
+        loaded.sentence_vectors.embed = embedder.embed_few  # a lazy source's, when first retrieved
         self.understanding = Understanding(
             settings, loaded.lexicon, model_words(embedder.tokenizer.get_vocab())
         )
@@ -60,12 +62,18 @@ class Assistant:
             self.writer.model.prepare()  # imports now, not within the first answer's deadline
 
     @classmethod
-    def load(cls, settings: Settings | None = None, build_if_missing: bool = True) -> Assistant:
-        """Open the current index (building it first when there is none)."""
+    def load(
+        cls,
+        settings: Settings | None = None,
+        build_if_missing: bool = True,
+        progress: bool | Stages = False,
+    ) -> Assistant:
+        """Open the current index (building it first when there is none, reporting its stages
+        to ``progress``: see ``build.build``)."""
         settings = settings or Settings()
         embedder = Embedder.from_settings(settings)
         if build_if_missing and store.current_build(settings) is None:
-            indexing.build(settings, embedder=embedder)
+            indexing.build(settings, progress=progress, embedder=embedder)
         loaded = store.load(settings)
         store.check_export(loaded.manifest, embedder.export.sha256 if embedder.export else None)
         embedder.prepare_for_queries()

@@ -115,6 +115,26 @@ class Settings(BaseSettings, LLMSettings):
         None, description="Folder of the model's ONNX exports (default: index_dir/models)."
     )
     embed_batch_size: int = Field(64, description="Texts embedded per batch at ingest.")
+    max_file_mb: int = Field(50, description="A user file larger than this is skipped unread.")
+    ingest_chars_per_second: float = Field(
+        4000,
+        gt=0,
+        description="Characters of text this machine indexes per second (torch backend; "
+        "benchmarks/bench_ingest.py measures it): ingest's time estimates are made with it.",
+    )
+    max_document_minutes: float | None = Field(
+        10,
+        description="A user document whose estimated indexing time (its characters / "
+        "ingest_chars_per_second) is longer is skipped up front, with the estimate, instead of "
+        "a silent hour-long build. None: no limit.",
+    )
+    lazy_sentences_over_chars: int | None = Field(
+        100_000,
+        description="A user document longer than this (characters of text) gets no sentence "
+        "vectors at ingest: its passages are found by their own vectors and BM25, and a "
+        "passage's sentences are embedded when retrieval first returns it (then kept). The "
+        "guidance editions always get them. None: every sentence at ingest.",
+    )
     chunk_max_tokens: int = Field(
         200,
         description="Largest chunk, in model tokens, including its section-path prefix; must stay "

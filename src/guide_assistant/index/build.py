@@ -59,6 +59,10 @@ class BuildReport(BaseModel):
     planted: list[instructions.Finding] = Field(
         default_factory=list, description="Planted instructions found (excluded from answers)."
     )
+    lazy_sources: list[str] = Field(
+        default_factory=list,
+        description="User documents whose sentence vectors are made when first retrieved.",
+    )
 
 
 def fingerprint(settings: Settings) -> dict[str, Any]:
@@ -69,6 +73,7 @@ def fingerprint(settings: Settings) -> dict[str, Any]:
         "embedding_model": settings.embedding_model,
         "embedding_backend": settings.embedding_backend,
         "chunk_max_tokens": settings.chunk_max_tokens,
+        "lazy_sentences_over_chars": settings.lazy_sentences_over_chars,
         # The code that turns files into chunks: a change to it must rebuild, not reuse.
         "pipeline": corpus.fingerprint_files(
             [Path(m.__file__ or "") for m in (chunking, corpus, readers, instructions)]
@@ -116,6 +121,14 @@ def _embed_missing(
     return vectors, keys, len(missing)
 
 
+def lazy_sources(settings: Settings, docs: list[corpus.LoadedDocument]) -> set[str]:
+    """User documents too long to embed every sentence of at ingest (see the setting)."""
+    limit = settings.lazy_sentences_over_chars
+    if limit is None:
+        return set()
+    return {d.meta.source_id for d in docs if d.meta.kind == "user" and len(d.text) > limit}
+
+
 def _reusable(manifest: dict[str, Any] | None, embedder: Embedder) -> bool:
     """Whether a previous build's vectors came from this very model, backend and export."""
     if not manifest:
@@ -134,11 +147,23 @@ def _read_and_chunk(
     files = len(corpus.input_files(settings)) - 1  # sources.toml is read, not indexed
     with progress.stage("reading", files, "file") as update:
         docs, problems = corpus.load_corpus(settings, update)
+    progress.note(_announce(settings, docs))
     with progress.stage("chunking", len(docs), "doc") as update:
         chunks = chunking.chunk_corpus(
             docs, embedder.count_tokens, settings.chunk_max_tokens, update
         )
     return docs, problems, chunks
+
+
+def _announce(settings: Settings, docs: list[corpus.LoadedDocument]) -> str:
+    """What the build is about to do and about how long it takes (``make run``'s first build
+    sits here for minutes on a new machine)."""
+    chars = sum(len(d.text) for d in docs)
+    about = corpus.minutes(corpus.estimate_seconds(chars, settings))
+    what = f"{len(docs)} documents, {chars / 1000:,.0f} k characters"
+    if store.current_build(settings) is None:
+        return f"Building the index for the first time: {what} (about {about})…"
+    return f"Rebuilding the index: {what} (at most about {about}; unchanged texts are reused)…"
 
 
 def _build(
@@ -161,9 +186,12 @@ def _build(
     docs, problems, chunks = _read_and_chunk(settings, embedder, progress)
     planted = instructions.mark(docs, chunks)
     sentences = [s for c in chunks for s in c.sentences]
+    lazy = lazy_sources(settings, docs)
     reuse = not rebuild and _reusable(manifest, embedder)
     cache = store.embedding_cache(previous) if reuse else {}
-    texts = [c.embed_text for c in chunks] + [s.text for s in sentences]
+    texts = [c.embed_text for c in chunks] + [
+        s.text for c in chunks if c.passage.source_id not in lazy for s in c.sentences
+    ]
     vectors, keys, embedded = _embed_missing(embedder, texts, cache, progress)
 
     build_id = time.strftime("%Y%m%d-%H%M%S") + f"-{uuid.uuid4().hex[:8]}"
@@ -176,10 +204,11 @@ def _build(
         "sentences": len(sentences),
         "problems": [p.model_dump() for p in problems],
         "planted": [f.model_dump() for f in planted],
+        "lazy_sources": sorted(lazy),
     }
     new_manifest = _manifest(settings, build_id, wanted, embedder, vectors, docs, summary)
     lexicon.persist(lexicon.mine([d.text for d in docs]), out)
-    with progress.stage("writing", 2 * len(chunks) + len(sentences), "record") as update:
+    with progress.stage("writing", len(chunks) + len(vectors), "record") as update:
         store.persist(settings, out, chunks, vectors, keys, new_manifest, update)
     store.switch_current(settings, out)
     _prune(settings, keep={out, previous})

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 # A few thousand vectors: a wide search costs well under a millisecond and makes the
 # approximate index return the exact neighbours, so results don't vary between builds.
 HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 200}
+BATCH = 1000  # nodes per add: Chroma refuses one call larger than its max batch (5,461 here)
 
 
 class ChromaUnavailable(RuntimeError):
@@ -75,9 +76,9 @@ def add(
     store: ChromaVectorStore,
     nodes: list[BaseNode],
     progress: Callable[[int], None] | None = None,
-    batch: int = 1000,
+    batch: int = BATCH,
 ) -> None:
-    """Add nodes in batches: Chroma refuses one call larger than its max batch (5,461 here).
+    """Add nodes in batches of at most ``batch`` (see ``BATCH``).
 
     ``progress(n)`` is called after each batch with its size."""
     for i in range(0, len(nodes), batch):

@@ -43,6 +43,11 @@ class Stages:
             return 80, 24
         return size.columns or 80, size.lines or 24
 
+    def note(self, message: str) -> None:
+        """A line saying what is happening (before the stages that follow it)."""
+        if self.mode != "off":
+            print(message, file=self.stream, flush=True)
+
     @contextmanager
     def stage(self, name: str, total: int, unit: str) -> Iterator[Update]:
         """A stage of ``total`` ``unit``s; call the yielded function with each step's size."""

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from guide_assistant.index import bm25, chroma
+from guide_assistant.index.vectors import SentenceVectors
 from guide_assistant.ingest import lexicon
 from guide_assistant.ingest.lexicon import Lexicon
 from guide_assistant.models import Passage, Sentence
@@ -36,6 +37,7 @@ POINTER = "CURRENT"
 FORMAT = 4  # bump when the build layout changes: older builds are then rebuilt, not misread
 VERSIONED = ("chromadb", "llama-index-core", "sentence-transformers", "bm25s")
 PAUSE_LIMIT_S = 120.0  # a test's pause point must never hang a forgotten build for ever
+Update = Callable[[int], None]
 REBUILD = "run `guide-assistant ingest --rebuild` (or `make index`)"
 
 
@@ -107,6 +109,15 @@ def collection_name(build_id: str, kind: str = "passages") -> str:
     return f"guide-{build_id}-{kind}"
 
 
+def _add(
+    store: ChromaVectorStore, count: int, node: Callable[[int], BaseNode], update: Update
+) -> None:
+    """Add ``node(i)`` for i < count in batches, made batch by batch: a node holds its vector
+    as a Python list (~12 kB), so making them all first would hold ~0.5 GB per 40k rows."""
+    for i in range(0, count, chroma.BATCH):
+        chroma.add(store, [node(j) for j in range(i, min(count, i + chroma.BATCH))], update)
+
+
 def persist(
     settings: Settings,
     out: Path,
@@ -114,45 +125,49 @@ def persist(
     vectors: np.ndarray,
     keys: list[str],
     manifest: dict[str, Any],
-    progress: Callable[[int], None] | None = None,
+    progress: Update | None = None,
 ) -> None:
     """Write one build's parts (Chroma, BM25, passages, sentences, vectors), then its manifest.
 
+    ``vectors``: the passages', then those of the sentences not of a lazy source (in order).
     ``progress(n)`` is told of records written: passages and sentences into Chroma, then the
     passages into BM25.
     """
     update = progress or (lambda n: None)
     from llama_index.core.schema import TextNode
 
+    lazy = set(manifest["summary"].get("lazy_sources", []))
     sentences = [s for c in chunks for s in c.sentences]
     n = len(chunks)
-    nodes: list[BaseNode] = [
-        TextNode(
+    client = chroma.client(settings, out)
+
+    def passage(i: int, embedded: bool = True) -> BaseNode:
+        c = chunks[i]
+        vector = vectors[i].tolist() if embedded else None
+        return TextNode(
             id_=c.passage.id,
             text=c.embed_text,
-            embedding=vectors[i].tolist(),
+            embedding=vector,
             metadata={"source_id": c.passage.source_id},
         )
-        for i, c in enumerate(chunks)
-    ]
-    client = chroma.client(settings, out)
-    chroma.add(chroma.create_store(client, collection_name(out.name)), nodes, update)
+
+    _add(chroma.create_store(client, collection_name(out.name)), n, passage, update)
     pause_point(settings, out, "chroma")  # one collection written, the other not yet
     # Sentences get their own collection: a short question often matches one sentence far
     # better than the passage around it (hit@5 +0.03 to +0.07 on the golden set).
-    sentence_nodes: list[BaseNode] = [
-        TextNode(
-            id_=f"{s.passage_id}#{i}",
-            text=s.text,
-            embedding=vectors[n + i].tolist(),
-            metadata={"source_id": s.passage_id.split(":")[0], "passage_id": s.passage_id},
+    rows = [i for i, s in enumerate(sentences) if source_of(s.passage_id) not in lazy]
+
+    def sentence(j: int) -> BaseNode:
+        i, s = rows[j], sentences[rows[j]]
+        meta = {"source_id": source_of(s.passage_id), "passage_id": s.passage_id}
+        return TextNode(
+            id_=f"{s.passage_id}#{i}", text=s.text, embedding=vectors[n + j].tolist(), metadata=meta
         )
-        for i, s in enumerate(sentences)
-    ]
+
     sentence_store = chroma.create_store(client, collection_name(out.name, "sentences"))
-    chroma.add(sentence_store, sentence_nodes, update)
-    bm25.persist(nodes, out / "bm25")
-    update(len(nodes))
+    _add(sentence_store, len(rows), sentence, update)
+    bm25.persist([passage(i, embedded=False) for i in range(n)], out / "bm25")
+    update(n)
     pause_point(settings, out, "bm25")
     with open(out / "passages.jsonl", "w") as fh:
         fh.writelines(c.passage.model_dump_json() + "\n" for c in chunks)
@@ -164,6 +179,11 @@ def persist(
     write_atomic(out / MANIFEST, json.dumps(manifest, indent=1))
 
 
+def source_of(passage_id: str) -> str:
+    """The source id a passage id starts with."""
+    return passage_id.split(":")[0]
+
+
 @dataclass
 class LoadedIndex:
     """A build, loaded: what retrieval and answering read."""
@@ -173,7 +193,7 @@ class LoadedIndex:
     passages: list[Passage]
     sentences: list[Sentence]
     passage_vectors: np.ndarray
-    sentence_vectors: np.ndarray
+    sentence_vectors: SentenceVectors  # lazy sources' rows filled once an embedder is attached
     store: ChromaVectorStore  # passages
     sentence_store: ChromaVectorStore
     bm25: BM25Retriever
@@ -251,9 +271,23 @@ def load(settings: Settings) -> LoadedIndex:
         passages=passages,
         sentences=sentences,
         passage_vectors=vectors[: len(passages)],
-        sentence_vectors=vectors[len(passages) :],
+        sentence_vectors=_sentence_vectors(manifest, sentences, vectors[len(passages) :]),
         store=store,
         sentence_store=sentence_store,
         bm25=bm25.load(build_dir / "bm25"),
         lexicon=lexicon.load(build_dir, [p.text for p in passages]),
     )
+
+
+def _sentence_vectors(
+    manifest: dict[str, Any], sentences: list[Sentence], stored: np.ndarray
+) -> SentenceVectors:
+    """Every sentence's row: stored ones in place, a lazy source's left to be embedded."""
+    lazy = set(manifest["summary"].get("lazy_sources", []))
+    texts = [s.text for s in sentences]
+    if not lazy:
+        return SentenceVectors.complete(stored, texts)
+    missing = np.array([source_of(s.passage_id) in lazy for s in sentences], dtype=bool)
+    vectors = np.zeros((len(sentences), stored.shape[1]), dtype=np.float32)
+    vectors[~missing] = stored
+    return SentenceVectors(vectors, missing, texts)

@@ -138,9 +138,9 @@ def user_files(user_dir: Path) -> list[Path]:
     )
 
 
-def load_user_document(path: Path) -> LoadedDocument:
+def load_user_document(path: Path, max_bytes: int = readers.MAX_BYTES) -> LoadedDocument:
     """Read a user's PDF, HTML, Markdown or text file; raises ``readers.ReadError``."""
-    title, text = readers.read_file(path)
+    title, text = readers.read_file(path, max_bytes)
     try:
         meta, body_start = parse_front_matter(text)
         source_id = user_source_id(path)
@@ -174,7 +174,8 @@ def load_corpus(
     for path in user_files(settings.user_docs_dir):
         tick(1)
         try:
-            doc = load_user_document(path)
+            doc = load_user_document(path, settings.max_file_mb * 1024 * 1024)
+            too_slow(doc, settings)
         except readers.ReadError as exc:
             problems.append(DocumentProblem(path=str(path), reason=str(exc)))
             continue
@@ -186,6 +187,28 @@ def load_corpus(
         seen.add(doc.meta.source_id)
         docs.append(doc)
     return docs, problems
+
+
+def estimate_seconds(chars: int, settings: Settings) -> float:
+    """How long indexing ``chars`` characters of text takes here, by the measured rate."""
+    return chars / settings.ingest_chars_per_second
+
+
+def minutes(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def too_slow(doc: LoadedDocument, settings: Settings) -> None:
+    """Refuse, before any embedding, a document that would take longer than the limit."""
+    limit = settings.max_document_minutes
+    seconds = estimate_seconds(len(doc.text), settings)
+    if limit is not None and seconds > limit * 60:
+        raise readers.ReadError(
+            f"too long to index here: about {minutes(seconds)} for its "
+            f"{len(doc.text) / 1000:,.0f} k characters at {settings.ingest_chars_per_second:g} "
+            f"characters/s, over the {limit:g} min limit (max_document_minutes); split it, "
+            "or raise the limit"
+        )
 
 
 def input_files(settings: Settings) -> list[Path]:

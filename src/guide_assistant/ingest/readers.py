@@ -5,10 +5,42 @@ HTML headings become ATX headings so sections survive; PDFs have none to give.
 
 from __future__ import annotations
 
+import logging
 import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-MAX_BYTES = 50 * 1024 * 1024
+MAX_BYTES = 50 * 1024 * 1024  # the default of the max_file_mb setting
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def _pypdf_through_logging(path: Path) -> Iterator[None]:
+    """pypdf's own complaints about a damaged file ("incorrect startxref pointer") go to
+    this module's logger at INFO, not to the terminal: with no logging configured, Python
+    prints a library's warnings to stderr, between the ingest's progress lines. The file
+    itself is judged by whether its text can be read."""
+    heard: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            heard.append(record.getMessage())
+
+    pypdf_log = logging.getLogger("pypdf")
+    handler, propagate = Collect(), pypdf_log.propagate
+    pypdf_log.addHandler(handler)
+    pypdf_log.propagate = False
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
+    finally:
+        pypdf_log.removeHandler(handler)
+        pypdf_log.propagate = propagate
+        for message in heard + [str(w.message) for w in caught]:
+            log.info("pypdf on %s: %s", path.name, message)
 
 
 class ReadError(Exception):
@@ -43,9 +75,10 @@ def _read_pdf(path: Path) -> tuple[str, str]:
     from pypdf.errors import PdfReadError
 
     try:
-        reader = PdfReader(str(path))
-        pages = [page.extract_text() or "" for page in reader.pages]
-        meta_title = reader.metadata.get("/Title") if reader.metadata else None
+        with _pypdf_through_logging(path):
+            reader = PdfReader(str(path))
+            pages = [page.extract_text() or "" for page in reader.pages]
+            meta_title = reader.metadata.get("/Title") if reader.metadata else None
     except (PdfReadError, ValueError, KeyError, OSError, TypeError) as exc:
         raise ReadError(f"not a readable PDF ({type(exc).__name__}: {exc})") from None
     text = "\n\n".join(p.strip() for p in pages if p.strip())
@@ -78,7 +111,7 @@ def _read_html(path: Path) -> tuple[str, str]:
     return title or _title_from_text(body, path.stem), body + "\n"
 
 
-def read_file(path: Path) -> tuple[str, str]:
+def read_file(path: Path, max_bytes: int = MAX_BYTES) -> tuple[str, str]:
     """Return ``(title, text)`` for a user's file, or raise ``ReadError`` saying why not."""
     try:
         size = path.stat().st_size
@@ -86,8 +119,8 @@ def read_file(path: Path) -> tuple[str, str]:
         raise ReadError(f"cannot be opened ({exc.strerror})") from None
     if size == 0:
         raise ReadError("the file is empty")
-    if size > MAX_BYTES:
-        raise ReadError(f"larger than {MAX_BYTES // (1024 * 1024)} MB")
+    if size > max_bytes:
+        raise ReadError(f"larger than {max_bytes / (1024 * 1024):g} MB (max_file_mb)")
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         return _read_pdf(path)

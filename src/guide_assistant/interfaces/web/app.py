@@ -11,11 +11,13 @@ With a login configured, the app lists no API: the login page names no endpoint 
 from __future__ import annotations
 
 import ipaddress
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+from guide_assistant.index.progress import Stages
 from guide_assistant.interfaces.web import a11y, chat, header, obligations_tab
 from guide_assistant.settings import Settings
 
@@ -104,7 +106,8 @@ def serve(settings: Settings) -> None:
     options = launch_options(settings)  # before the slow load: fail fast on an unsafe bind
     from guide_assistant.assistant import Assistant
 
-    assistant = Assistant.load(settings)
+    # A new machine has no index yet: the first build says what it does, stage by stage.
+    assistant = Assistant.load(settings, progress=Stages.for_stream(sys.stderr))
     demo = build_app(assistant, settings)
     demo.queue(default_concurrency_limit=settings.concurrency_limit)
     print(f"Guide Assistant: http://{settings.host}:{settings.port}/", flush=True)
