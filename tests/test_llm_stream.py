@@ -265,3 +265,26 @@ def test_a_server_refusing_the_stream_gives_the_extractive_answer(assistant, pro
     assert answer.citations
     assert says in (answer.note or "")
     assert len(server.requests) == (2 if reply.status >= 500 else 1)  # 5xx: one retry
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        (
+            Answer(
+                question="q", answer="Quoted [1].", note="The written answer couldn't be verified."
+            ),
+            "*The written answer couldn't be verified.*",
+        ),
+        (
+            Answer(question="q", answer="Written [1].", mode="llm", model=MODEL),
+            f"*Written by {MODEL} and checked against the sources.*",
+        ),
+        (Answer(question="q", answer="Quoted [1]."), "*Quoted from the guidance.*"),
+    ],
+)
+def test_the_export_says_how_each_answer_was_produced(answer, said):
+    """A saved conversation keeps what the chat showed: who wrote it, or why it fell back."""
+    from guide_assistant.interfaces.web.render import conversation_markdown
+
+    assert said in conversation_markdown([answer])

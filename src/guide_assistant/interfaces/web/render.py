@@ -228,6 +228,8 @@ def conversation_markdown(turns: list[Answer]) -> str:
         if a.abstained:
             out += [f"**{NOT_COVERED}**", ""]
         out += [a.answer, ""]
+        if not a.abstained:  # how it was produced; a fallback's reason is kept too
+            out += [f"*{a.provenance}*", ""]
         cited = a.shown_citations
         if cited:
             out += ["### Related passages" if a.abstained else "### Sources", ""]
