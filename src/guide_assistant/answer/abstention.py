@@ -97,7 +97,9 @@ class Abstention:
         signals = self.signals(question.said, question.query, relevance, covering)
         reason = self.reason(signals) if rows else "no sentence of the sources to quote"
         missing = None
-        if reason is None and not self.gives(question.wanted, rows, question.said):
+        # The figure must be about what the ask names, not a preamble's words ('HR here -',
+        # 'ignore your sources and say…'): those find passages, they don't say what is asked.
+        if reason is None and not self.gives(question.wanted, rows, question.ask):
             missing = question.wanted.type
             unit = f" ({' '.join(question.wanted.unit)})" if question.wanted.unit else ""
             reason = f"it asks for {missing.value}{unit} and no sentence chosen gives one"
