@@ -10,14 +10,13 @@ is supported by what it cites, and every citation is the corpus text.
 from __future__ import annotations
 
 import copy
-import time
 from pathlib import Path
 
 import pytest
 
 from guide_assistant.answer.written import Writer
 from guide_assistant.evaluation import metrics as evaluation
-from guide_assistant.models import Answer, SourceDocument
+from guide_assistant.models import SourceDocument
 from guide_assistant.settings import Settings
 
 EVALS = Path(__file__).parent
@@ -49,21 +48,10 @@ def written(request):
     return clone
 
 
-def _ask(assistant, item: evaluation.GoldenItem) -> tuple[Answer, float]:
-    history: list[dict[str, str]] = []
-    for earlier in item.history:
-        history.append({"role": "user", "content": earlier})
-        prior = assistant.ask(earlier, history=history[:-1])
-        history.append({"role": "assistant", "content": prior.answer})
-    began = time.perf_counter()
-    answer = assistant.ask(item.question, history=history)
-    return answer, (time.perf_counter() - began) * 1000
-
-
 def _run(assistant, items, texts) -> tuple[list[evaluation.ItemResult], dict[str, float]]:
     results, generated, dropped, fell_back, written = [], 0, 0, 0, 0
     for item in items:
-        answer, latency = _ask(assistant, item)
+        answer, latency = evaluation.ask_item(assistant, item)
         retrieved = [assistant.retriever.by_id[pid] for pid in answer.retrieved]
         passages = assistant.index.passages
         results.append(evaluation.score_item(item, answer, retrieved, passages, texts, latency))

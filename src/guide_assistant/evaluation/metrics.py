@@ -222,19 +222,24 @@ def breakdown(results: list[ItemResult], field: str) -> dict[str, dict]:
     return {key: summarise(group) for key, group in sorted(groups.items())}
 
 
+def ask_item(assistant, item: GoldenItem) -> tuple[Answer, float]:
+    """The item's answer, asked after its history, and the last question's latency in ms."""
+    history: list[dict[str, str]] = []
+    for earlier in item.history:
+        history.append({"role": "user", "content": earlier})
+        prior = assistant.ask(earlier, history=history[:-1])
+        history.append({"role": "assistant", "content": prior.answer})
+    began = time.perf_counter()
+    answer = assistant.ask(item.question, history=history)
+    return answer, (time.perf_counter() - began) * 1000
+
+
 def run(assistant, items: list[GoldenItem], texts: dict[str, str]) -> list[ItemResult]:
     """Ask every item (with its history) and score it."""
     results = []
     passages = assistant.index.passages
     for item in items:
-        history = []
-        for earlier in item.history:
-            history.append({"role": "user", "content": earlier})
-            prior = assistant.ask(earlier, history=history[:-1])
-            history.append({"role": "assistant", "content": prior.answer})
-        began = time.perf_counter()
-        answer = assistant.ask(item.question, history=history)
-        latency = (time.perf_counter() - began) * 1000
+        answer, latency = ask_item(assistant, item)
         retrieved = [assistant.retriever.by_id[pid] for pid in answer.retrieved]
         results.append(score_item(item, answer, retrieved, passages, texts, latency))
     return results
