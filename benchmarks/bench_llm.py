@@ -62,9 +62,9 @@ def scripted(tokens_per_s: float):
             said.append(f"{longest.rstrip('.:;')} [{n}].")
         said.append("Every social worker is given a company car [1].")
         reply = " ".join(said)
-        tokens = len(reply.split()) * TOKENS_PER_WORD
         if body.get("stream"):  # a word at a time, as fast as the model would write it
             return Reply(reply, token_delay_s=TOKENS_PER_WORD / tokens_per_s)
+        tokens = len(reply.split()) * TOKENS_PER_WORD
         return Reply(reply, delay_s=tokens / tokens_per_s)
 
     return script

@@ -23,7 +23,6 @@ class SentenceShown(BaseModel):
 
     kind: Literal["sentence"] = "sentence"
     text: str = Field(description="The sentence (a list item starts '- '), markers included.")
-    index: int = Field(description="Its place among the sentences shown, from 1.")
 
 
 class AnswerReady(BaseModel):

@@ -43,6 +43,13 @@ class Kept:
     evidence: str | None
     lead_in: bool = False  # shown to introduce its items, not counted as a sentence
 
+    def line(self, marks: list[int] | None = None) -> str:
+        """The sentence as shown: its text, its markers (``marks``: renumbered ones) once each,
+        and '- ' before a list item."""
+        cites = "".join(f"[{n}]" for n in dict.fromkeys(marks or self.sentence.markers))
+        shown = f"{self.sentence.text} {cites}".rstrip()
+        return f"- {shown}" if self.sentence.item else shown
+
 
 @dataclass
 class Guarded:

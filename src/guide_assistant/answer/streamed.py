@@ -27,7 +27,6 @@ from ``Writer.write``, which renumbers them 1.. because nothing was on screen be
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from llama_index.core.base.llms.types import ChatMessage as LlamaMessage
 from guide_assistant.answer import prompting
 from guide_assistant.answer.events import SentenceShown, SourcesReady, StreamEvent
 from guide_assistant.answer.extractive import layout
-from guide_assistant.answer.guard import Kept, SentenceGuard
+from guide_assistant.answer.guard import MARKER, Kept, SentenceGuard
 from guide_assistant.answer.questions import Question
 from guide_assistant.answer.retrieval import Retrieved
 from guide_assistant.answer.written import UNAVAILABLE, UNVERIFIED, Writer
@@ -53,7 +52,6 @@ PARTIAL = (
 CUT_OFF = (
     "The rest of the written answer couldn't be read ({why}), so the guidance is quoted below."
 )
-MARKER = re.compile(r"\[(\d+)\]")
 
 
 @dataclass
@@ -123,13 +121,10 @@ def _read(
 
 def _show(progress: _Progress, passed: list[Kept]) -> Iterator[SentenceShown]:
     for kept in passed:
-        sentence = kept.sentence
-        cites = "".join(f"[{n}]" for n in dict.fromkeys(sentence.markers))
-        line = f"{sentence.text} {cites}".rstrip()
-        progress.lines.append(f"- {line}" if sentence.item else line)
+        progress.lines.append(kept.line())
         if progress.first_ms is None:
             progress.first_ms = _ms(progress.began)
-        yield SentenceShown(text=progress.lines[-1], index=len(progress.lines))
+        yield SentenceShown(text=progress.lines[-1])
 
 
 def _decide(
@@ -142,8 +137,9 @@ def _decide(
 ) -> Answer:
     """The final answer, given what was shown (see the module's docstring)."""
     result = progress.guarding.result
-    verification = Verification(generated=result.generated, shown=result.shown)
-    verification.dropped = result.dropped
+    verification = Verification(
+        generated=result.generated, shown=result.shown, dropped=result.dropped
+    )
     if progress.refused:
         return writer.refusal(question, found, extractive)
     if not progress.lines:

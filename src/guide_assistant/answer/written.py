@@ -144,9 +144,7 @@ class Writer:
                 text = passages[n - 1].text
                 if kept.evidence and kept.evidence in text:
                     quotes.setdefault(n, []).append(kept.evidence)
-            cites = "".join(f"[{m}]" for m in dict.fromkeys(marks))
-            shown = f"{kept.sentence.text} {cites}".rstrip()
-            lines.append(f"- {shown}" if kept.sentence.item else shown)
+            lines.append(kept.line(marks))
         scores = {h.passage.id: h.score for h in found.hits}
         citations: list[Citation] = [
             self.composer.citation(

@@ -147,14 +147,9 @@ def given_panel_html(citations: list[Citation], corpus_dir: Path | None = None) 
     return head + sources_html(citations, corpus_dir)
 
 
-def streaming_text(lines: list[str]) -> str:
-    """Verified sentences streamed so far, laid out as the finished answer lays them out."""
-    return layout(lines)
-
-
 def streaming_message(lines: list[str], citations: list[Citation], turn: int) -> str:
     """The verified sentences of answer ``turn`` streamed so far, with [n] links."""
-    return cite_links(streaming_text(lines), citations, f"a{turn}-source")
+    return cite_links(layout(lines), citations, f"a{turn}-source")
 
 
 def cite_links(text: str, citations: list[Citation], id_prefix: str) -> str:

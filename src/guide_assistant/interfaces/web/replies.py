@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from guide_assistant.answer.events import AnswerReady, SentenceShown, SourcesReady
+from guide_assistant.answer.extractive import layout
 from guide_assistant.interfaces.web import render
 from guide_assistant.models import Answer, Citation, QuestionError
 
@@ -85,9 +86,8 @@ def respond(
             chat = [*chat, asked, {"role": "assistant", "content": text}]
         yield question, _notice(chat, GENERIC_ERROR), gr.skip(), turns, gr.skip()
         return
-    if answer is None:  # the pipeline always ends with its answer
-        return
-    shown = render.streaming_text(lines)
+    assert answer is not None  # the pipeline always ends with its answer
+    shown = layout(lines)
     # One message per answer: its text with [n] links, then its sources (native <details>).
     final = [
         *chat,
