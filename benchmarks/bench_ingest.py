@@ -246,7 +246,8 @@ def builds(args: argparse.Namespace, work: Path, cache: Path, cli: list[str]) ->
     for size in [float(s) for s in args.sizes.split(",")]:
         docs = work / f"user-{size:g}mb"
         docs.mkdir()
-        (docs / "handbook.md").write_text(user_text(size))
+        text = user_text(size)
+        (docs / "handbook.md").write_text(text)
         env = env_for(work / f"build-{size:g}", backend, cache, docs)
         seconds, peak, summary = measured(cli, env)
         noop = measured(cli, env)[0]
@@ -254,7 +255,9 @@ def builds(args: argparse.Namespace, work: Path, cache: Path, cli: list[str]) ->
         sentence_chars = sum(len(x) for x in (build / "sentences.jsonl").read_text().split("\n"))
         passage_chars = sum(len(x) for x in (build / "passages.jsonl").read_text().split("\n"))
         print(
-            f"{size:g} MB of user text, {backend}: built in {seconds:.1f} s, peak {peak:.0f} MB; "
+            f"{size:g} MB of user text, {backend}: built in {seconds:.1f} s "
+            f"({len(text) / seconds / 1000:.1f} kchars/s, the rate ingest_chars_per_second "
+            f"estimates with), peak {peak:.0f} MB; "
             f"no-op ingest {noop:.2f} s\n  {summary}\n  sentence records are "
             f"{sentence_chars / (sentence_chars + passage_chars):.0%} of the records' characters",
             flush=True,

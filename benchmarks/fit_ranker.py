@@ -49,7 +49,9 @@ def collect(assistant, items, texts):
 
 
 def _overlaps(sentence, spans) -> bool:
-    source = sentence.passage_id.split(":")[0]
+    from guide_assistant.index.store import source_of
+
+    source = source_of(sentence.passage_id)
     for sid, (start, end) in spans:
         overlap = min(sentence.end, end) - max(sentence.start, start)
         if sid == source and overlap >= 0.5 * min(sentence.end - sentence.start, end - start):

@@ -120,7 +120,7 @@ class Settings(BaseSettings, LLMSettings):
         4000,
         gt=0,
         description="Characters of text this machine indexes per second (torch backend; "
-        "benchmarks/bench_ingest.py measures it): ingest's time estimates are made with it.",
+        "benchmarks/bench_ingest.py prints it for its builds): ingest's time estimates use it.",
     )
     max_document_minutes: float | None = Field(
         10,

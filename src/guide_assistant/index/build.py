@@ -142,12 +142,12 @@ def _reusable(manifest: dict[str, Any] | None, embedder: Embedder) -> bool:
 
 
 def _read_and_chunk(
-    settings: Settings, embedder: Embedder, progress: Stages
+    settings: Settings, embedder: Embedder, progress: Stages, first: bool
 ) -> tuple[list[corpus.LoadedDocument], list[corpus.DocumentProblem], list[chunking.Chunk]]:
     files = len(corpus.input_files(settings)) - 1  # sources.toml is read, not indexed
     with progress.stage("reading", files, "file") as update:
         docs, problems = corpus.load_corpus(settings, update)
-    progress.note(_announce(settings, docs))
+    progress.note(_announce(settings, docs, first))
     with progress.stage("chunking", len(docs), "doc") as update:
         chunks = chunking.chunk_corpus(
             docs, embedder.count_tokens, settings.chunk_max_tokens, update
@@ -155,13 +155,13 @@ def _read_and_chunk(
     return docs, problems, chunks
 
 
-def _announce(settings: Settings, docs: list[corpus.LoadedDocument]) -> str:
+def _announce(settings: Settings, docs: list[corpus.LoadedDocument], first: bool) -> str:
     """What the build is about to do and about how long it takes (``make run``'s first build
     sits here for minutes on a new machine)."""
     chars = sum(len(d.text) for d in docs)
     about = corpus.minutes(corpus.estimate_seconds(chars, settings))
     what = f"{len(docs)} documents, {chars / 1000:,.0f} k characters"
-    if store.current_build(settings) is None:
+    if first:
         return f"Building the index for the first time: {what} (about {about})…"
     return f"Rebuilding the index: {what} (at most about {about}; unchanged texts are reused)…"
 
@@ -183,7 +183,7 @@ def _build(
             build_id=previous.name,
         )
     embedder = embedder or Embedder.from_settings(settings)
-    docs, problems, chunks = _read_and_chunk(settings, embedder, progress)
+    docs, problems, chunks = _read_and_chunk(settings, embedder, progress, previous is None)
     planted = instructions.mark(docs, chunks)
     sentences = [s for c in chunks for s in c.sentences]
     lazy = lazy_sources(settings, docs)

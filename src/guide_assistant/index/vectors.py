@@ -7,6 +7,7 @@ retrieval returns are embedded then, once, and kept for the life of the process.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -23,6 +24,8 @@ class SentenceVectors:
         self.texts = texts
         self.embed: Embed | None = None
         self.embedded_on_demand = 0
+        self.pending = int(missing.sum())  # kept, so a complete index reads at array speed
+        self._filling = threading.Lock()  # two chats must not embed the same rows twice
 
     @classmethod
     def complete(cls, vectors: np.ndarray, texts: Sequence[str]) -> SentenceVectors:
@@ -34,18 +37,21 @@ class SentenceVectors:
     @property
     def lazy(self) -> int:
         """Rows still without a vector."""
-        return int(self.missing.sum())
+        return self.pending
 
     def _fill(self, rows: list[int]) -> None:
-        todo = sorted({r for r in rows if self.missing[r]})
-        if not todo:
-            return
-        if self.embed is None:
-            raise RuntimeError("sentence vectors needed before an embedder was attached")
-        self.vectors[todo] = self.embed([self.texts[r] for r in todo])
-        self.missing[todo] = False
-        self.embedded_on_demand += len(todo)
+        with self._filling:
+            todo = sorted({r for r in rows if self.missing[r]})
+            if not todo:
+                return
+            if self.embed is None:
+                raise RuntimeError("sentence vectors needed before an embedder was attached")
+            self.vectors[todo] = self.embed([self.texts[r] for r in todo])
+            self.missing[todo] = False
+            self.embedded_on_demand += len(todo)
+            self.pending -= len(todo)
 
     def __getitem__(self, rows: int | list[int]) -> np.ndarray:
-        self._fill([int(r) for r in np.atleast_1d(rows)])
+        if self.pending:
+            self._fill([int(r) for r in np.atleast_1d(rows)])
         return self.vectors[rows]
