@@ -25,16 +25,16 @@ FOLLOW_UP = re.compile(
 # Where a preamble ends: a sentence end, or a dash or colon between clauses.
 SEGMENT_END = re.compile(r"(?<=[.?!])\s+|\s+[-–—]+\s+|:\s+")
 # An English question opens with a question word or an auxiliary verb.
-INTERROGATIVE = re.compile(
-    r"^\W*(who|whom|whose|what|what's|whats|wat|when|where|which|why|how|do|does|did|is|are|"
-    r"was|were|can|could|should|shall|must|will|would|may|might|has|have|any|anything)\b",
-    re.IGNORECASE,
+QUESTION_WORDS = (
+    r"(who|whom|whose|what|what's|whats|wat|when|where|which|why|how|do|does|did|is|are|"
+    r"was|were|can|could|should|shall|must|will|would|may|might|has|have|any|anything)\b"
 )
+INTERROGATIVE = re.compile(rf"^\W*{QUESTION_WORDS}", re.IGNORECASE)
 
 
 # Where a question's parts meet: "…overall, and how many in the NHS?", "…? what do the two
 # papers say", "…; and who…". The next part must open like a question.
-CLAUSE_JOIN = re.compile(r"\?\s+|;\s+|,?\s+and\s+(?=" + INTERROGATIVE.pattern[4:] + ")", re.I)
+CLAUSE_JOIN = re.compile(rf"\?\s+|;\s+|,?\s+and\s+(?={QUESTION_WORDS})", re.I)
 
 
 def clauses(ask: str, least_words: int) -> list[str]:

@@ -68,13 +68,13 @@ class HybridRetriever:
         blend in the question's own embedding to pick sentences with."""
         t0 = time.perf_counter()
         vector = self.embedder.embed_query(question.query)
+        # Each part of a question asking several things is searched too: one vector for
+        # "how many…, and how many in the NHS?" lands between the two passages that answer it.
+        parts = [self.embedder.embed_query(c) for c in question.clauses]
         t1 = time.perf_counter()
         # A pool larger than the answer's passages: the compose stage reranks it by its
         # sentences, which see the evidence that a whole passage's vector blurs.
         pool = max(self.settings.top_k, self.settings.rerank_pool)
-        # Each part of a question asking several things is searched too: one vector for
-        # "how many…, and how many in the NHS?" lands between the two passages that answer it.
-        parts = [self.embedder.embed_query(c) for c in question.clauses]
         hits = self.retrieve(
             question.query, vector, sources or None, pool, question.keywords, parts
         )
