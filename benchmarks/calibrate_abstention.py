@@ -18,6 +18,7 @@ import copy
 import itertools
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -38,21 +39,30 @@ def main() -> None:
     settings = Settings()
     assistant = Assistant.load(settings)
     print(f"calibrating for the scoring weights {settings.scoring.model_dump()}")
-    features = []  # (out of scope?, Signals)
-    for item in evaluation.load_golden(ROOT / "evals" / "dev.jsonl"):
-        history = [{"role": "user", "content": h} for h in item.history]
-        asked = assistant.understanding.understand(item.question, history)
-        found = assistant.retriever.search(asked)
-        draft = assistant.composer.draft(asked, routing.route(asked), found)
-        features.append((not item.in_scope, asked, draft))
+    everyday_grid = [4.5, 5.0, 5.5, 99.0]  # 99: every word counts, however everyday
+    # The draft leads with a sentence saying the question's distinctive words, and which words
+    # are distinctive depends on the everyday bar: one set of drafts per bar.
+    drafts: dict[float, list[tuple[bool, Any, Any]]] = {}
+    items = evaluation.load_golden(ROOT / "evals" / "dev.jsonl")
+    for everyday in everyday_grid:
+        abstention = copy.copy(assistant.abstention)
+        abstention.settings = Settings(abstain_everyday_zipf=everyday)
+        drafts[everyday] = []
+        for item in items:
+            history = [{"role": "user", "content": h} for h in item.history]
+            asked = assistant.understanding.understand(item.question, history)
+            found = assistant.retriever.search(asked)
+            focus = abstention.distinctive(asked.said)
+            draft = assistant.composer.draft(asked, routing.route(asked), found, focus=focus)
+            drafts[everyday].append((not item.in_scope, asked, draft))
 
     rows = []
     grid = itertools.product(
         [0.25, 0.30, 0.35],
         [0.40, 0.45, 0.50],
         [0.1, 0.2],
-        [0.0, 0.45, 0.50, 0.55, 0.60],
-        [4.5, 5.0, 5.5, 99.0],  # 99: every word counts, however everyday
+        [0.0, 0.45, 0.50, 0.55, 0.60, 0.65],
+        everyday_grid,
     )
     for low, unknown_bar, share, uncovered_bar, everyday in grid:
         settings = Settings(
@@ -65,6 +75,7 @@ def main() -> None:
         # The whole decision, the answer-type check included, under these thresholds.
         abstention = copy.copy(assistant.abstention)
         abstention.settings = settings
+        features = drafts[everyday]
         refuse = [abstention.decide(q, d.relevance, d.rows, d.best).abstain for _, q, d in features]
         answered = [not r for (oos, _, _), r in zip(features, refuse, strict=True) if not oos]
         refused = [r for (oos, _, _), r in zip(features, refuse, strict=True) if oos]

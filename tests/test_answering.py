@@ -286,3 +286,52 @@ def test_answers_draw_on_at_most_top_k_passages_from_a_larger_pool(assistant):
     answer = assistant.ask("who provides professional supervision for seconded social workers?")
     assert len(answer.retrieved) == assistant.settings.top_k
     assert {c.passage_id for c in answer.citations} <= set(answer.retrieved)
+
+
+def test_a_derivation_the_stemmer_keeps_apart_still_counts_as_said():
+    from guide_assistant.answer.vocabulary import says
+    from guide_assistant.text import content_stems
+
+    registration = set(content_stems("Registration with Social Work England is checked."))
+    assert says(content_stems("registered"), registration)
+    assert not says(content_stems("salary"), registration)
+    # Short stems share their start by chance: 'care' is not said by 'career'.
+    assert not says(content_stems("care"), set(content_stems("a long career")))
+
+
+def test_a_close_sentence_that_says_what_was_asked_leads_the_answer(assistant):
+    """When the best sentence has none of the question's distinctive words, a sentence that
+    has one leads, if it scores close to the best; a far one does not."""
+    from guide_assistant.answer import leading
+    from guide_assistant.answer.selection import Candidate
+    from guide_assistant.text import content_stems
+
+    selector = assistant.composer.selector
+    sentences = assistant.index.sentences
+    focus = content_stems("database")
+    saying = next(r for r, s in enumerate(sentences) if "database" in s.text.lower())
+    other = next(r for r, s in enumerate(sentences) if not set(focus) & selector.stems[r])
+    best = Candidate(other, sentences[other], 0, 0.70)
+    for score, leads in ((0.62, saying), (0.40, other)):
+        ranked = [best, Candidate(saying, sentences[saying], 1, score)]
+        assert leading.covering(ranked, focus, selector.stems, 0.15)[0].row == leads
+    # A best sentence that already says it keeps its place.
+    ranked = [Candidate(saying, sentences[saying], 0, 0.7), best]
+    assert leading.covering(ranked, focus, selector.stems, 0.15)[0].row == saying
+
+
+@pytest.mark.parametrize(
+    ("question", "route"),
+    [
+        ("do I have to be good at all five role categories?", "prose"),
+        ("can social workers do all five of the role categories?", "prose"),
+        ("does the guidance list the five role categories?", "list"),
+        ("what are the five role categories?", "list"),
+    ],
+)
+def test_a_yes_no_question_wants_the_deciding_sentence_not_the_list_it_names(
+    assistant, question, route
+):
+    from guide_assistant.answer import routing
+
+    assert routing.route(assistant.understanding.understand(question)).name == route

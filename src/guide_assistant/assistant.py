@@ -168,7 +168,8 @@ class Assistant:
         (``streamed``: yielding its sources and sentences as they pass)."""
         found = self.retriever.search(asked, sources)
         composing = time.perf_counter()
-        draft = self.composer.draft(asked, route, found, skip)
+        focus = self.abstention.distinctive(asked.said)
+        draft = self.composer.draft(asked, route, found, skip, focus)
         decision = self.abstention.decide(asked, draft.relevance, draft.rows, draft.best)
         answer = self.composer.compose(asked, found, draft, decision)
         compose_ms = round((time.perf_counter() - composing) * 1000, 2)

@@ -61,6 +61,11 @@ class ProseTuning(BaseModel):
         description="Sentences that give the kind of answer asked for (a figure, a duration) "
         "lead the answer when they score within this much of the best sentence.",
     )
+    cover_window: float = Field(
+        0.15,
+        description="When the best sentence has none of the question's distinctive words, the "
+        "best one that has some leads instead, if it scores within this much of the best.",
+    )
     redundancy: float = Field(
         0.9, description="Cosine above which a sentence repeats one already chosen (skipped)."
     )

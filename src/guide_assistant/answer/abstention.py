@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from guide_assistant.answer import answer_types, everyday
 from guide_assistant.answer.answer_types import AnswerType, Wanted
 from guide_assistant.answer.questions import Question
+from guide_assistant.answer.vocabulary import says
 from guide_assistant.settings import Settings
 from guide_assistant.text import STOPWORDS, content_stems, stems, words
 
@@ -64,7 +65,8 @@ class Abstention:
         unknown = sum(w not in self.vocabulary for w in stems) / max(len(stems), 1)
         distinctive = self.distinctive(question)
         said = set().union(*(self.stems[r] for r in rows)) if rows else set()
-        coverage = sum(w in said for w in distinctive) / len(distinctive) if distinctive else 1.0
+        covered = sum(says([w], said) for w in distinctive)
+        coverage = covered / len(distinctive) if distinctive else 1.0
         return Signals(relevance, unknown, coverage)
 
     def reason(self, s: Signals) -> str | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Set
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +15,7 @@ from guide_assistant.answer.abstention import Decision
 from guide_assistant.answer.answer_types import AnswerType
 from guide_assistant.answer.questions import Question
 from guide_assistant.answer.retrieval import Hit, Retrieved
-from guide_assistant.answer.routing import asks_for_list
+from guide_assistant.answer.routing import asks_for_list, decides
 from guide_assistant.answer.selection import Candidate, Selector
 from guide_assistant.index.store import LoadedIndex
 from guide_assistant.models import SECTION_SEP, Answer, Citation, Passage, Resource, Route
@@ -82,10 +82,16 @@ class Composer:
         }
 
     def draft(
-        self, question: Question, route: Route, found: Retrieved, skip: Set[int] = frozenset()
+        self,
+        question: Question,
+        route: Route,
+        found: Retrieved,
+        skip: Set[int] = frozenset(),
+        focus: Sequence[str] = (),
     ) -> Draft:
         """The sentences an answer would quote, following the route or its fallback; never
-        the rows in ``skip`` nor planted instructions.
+        the rows in ``skip`` nor planted instructions. ``focus``: the question's distinctive
+        stems, which the answer should say.
 
         Relevance for abstaining is the better of the focus and the query's own score, as the
         context alone may carry a follow-up.
@@ -107,7 +113,7 @@ class Composer:
                 question.query, found.vector, found.hits, question.wanted, features=False
             )
             relevance = max([relevance, *(c.score for c in self._usable(plain, skip))])
-        ranked = self.selector.fitting(ranked, question.wanted)
+        ranked = self.selector.leading(ranked, question.wanted, focus)
         rows, taken = self._rows(question, route, found, ranked)
         sentences = self.index.sentences
         rows = [r for r in rows if r not in skip and not sentences[r].instruction]
@@ -129,7 +135,7 @@ class Composer:
                 name="list" if asks_for_list(question) else "prose",
                 reason=f"{route.reason}, but fewer than {minimum} register duties match it",
             )
-        lead_in = ranked[0].sentence.text.rstrip().endswith(":")
+        lead_in = ranked[0].sentence.text.rstrip().endswith(":") and not decides(question)
         if route.name == "list" or lead_in:
             listed = self.selector.best_list(question.ask, ranked)
             if listed:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from guide_assistant.answer.answer_types import AnswerType
 from guide_assistant.answer.questions import Question
 from guide_assistant.models import Route
 
@@ -26,14 +27,25 @@ LIST_CUE = re.compile(
     re.IGNORECASE,
 )
 
+ASKS_LIST = re.compile(r"\blists?\b", re.IGNORECASE)
+
 
 def route(question: Question) -> Route:
     """The answer kind the question's own words ask for (not the follow-up context)."""
     if cue := OBLIGATION_CUE.search(question.ask):
         return Route(name="register", reason=f"asks about duties ('{cue.group(0)}')")
-    if cue := LIST_CUE.search(question.ask):
+    cue = LIST_CUE.search(question.ask)
+    # 'do I have to cover all five categories?' wants the sentence that decides it, not the
+    # list it names; 'does the guidance list…?' still asks for the list.
+    if cue and not decides(question):
         return Route(name="list", reason=f"asks for a list ('{cue.group(0)}')")
     return Route(name="prose", reason="no list or duty cue: the best few sentences")
+
+
+def decides(question: Question) -> bool:
+    """True for a yes/no question that doesn't ask for a list by name: its answer is the
+    sentence that decides it ('can a social worker be the RC?'), not a list near it."""
+    return question.wanted.type is AnswerType.YES_NO and not ASKS_LIST.search(question.ask)
 
 
 def asks_for_list(question: Question) -> bool:

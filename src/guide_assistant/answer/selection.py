@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from guide_assistant.answer.answer_types import Wanted, holds
+from guide_assistant.answer import leading
+from guide_assistant.answer.answer_types import Wanted
 from guide_assistant.answer.ranking import FeatureTable, load_ranker
 from guide_assistant.answer.retrieval import Hit
 from guide_assistant.index.store import LoadedIndex
@@ -204,15 +206,13 @@ class Selector:
         ordered = sorted(enumerate(hits), key=lambda t: (-best.get(t[1].passage.id, -1e9), t[0]))
         return [hit for _, hit in ordered]
 
-    def fitting(self, ranked: list[Candidate], want: Wanted) -> list[Candidate]:
-        """Sentences that give the kind of answer asked for ('how many weeks': a number of
-        weeks) first, when they score within ``prose.type_window`` of the best."""
-        if not want.checkable:
-            return ranked
-        floor = ranked[0].score - self.settings.prose.type_window
-        fit = [c for c in ranked if c.score >= floor and holds(want, c.sentence.text)]
-        rows = {c.row for c in fit}
-        return fit + [c for c in ranked if c.row not in rows]
+    def leading(
+        self, ranked: list[Candidate], want: Wanted, focus: Sequence[str]
+    ) -> list[Candidate]:
+        """The candidates, led by the sentence that best answers what was asked."""
+        window = self.settings.prose
+        covered = leading.covering(ranked, focus, self.stems, window.cover_window)
+        return leading.fitting(covered, want, window.type_window)
 
     def _previous(self, row: int) -> int | None:
         """The sentence before ``row`` in the same passage."""
