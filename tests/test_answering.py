@@ -288,6 +288,23 @@ def test_answers_draw_on_at_most_top_k_passages_from_a_larger_pool(assistant):
     assert {c.passage_id for c in answer.citations} <= set(answer.retrieved)
 
 
+def test_the_pool_to_rerank_holds_each_retrievers_first_passages(assistant):
+    """Fusion can outvote the one retriever that sees the evidence; the pool keeps it."""
+    retriever, s = assistant.retriever, assistant.settings
+    query = "how many social workers are working with adults in councils?"
+    vector = retriever.embedder.embed_query(query)
+    pool = {h.passage.id for h in retriever.retrieve(query, vector, None, s.top_k + 1)}
+    index = assistant.index
+    leaders = [
+        *retriever.dense(index.store, vector, s.dense_top_k, None)[: s.rerank_leaders],
+        *retriever.dense(index.sentence_store, vector, s.sentence_top_k, None)[: s.rerank_leaders],
+        *retriever.sparse(query, s.sparse_top_k, None)[: s.rerank_leaders],
+    ]
+    assert set(leaders) <= pool
+    # The answer's own passages stay top_k.
+    assert len(retriever.retrieve(query, vector, None)) == s.top_k
+
+
 def test_a_derivation_the_stemmer_keeps_apart_still_counts_as_said():
     from guide_assistant.answer.vocabulary import says
     from guide_assistant.text import content_stems

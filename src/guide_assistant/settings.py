@@ -164,6 +164,11 @@ class Settings(BaseSettings, LLMSettings):
         description="Passages taken from reciprocal rank fusion and reranked by their best "
         "sentence; the first top_k are kept.",
     )
+    rerank_leaders: int = Field(
+        2,
+        description="Each retriever's first this-many passages join the reranked pool even "
+        "when fusion ranks them lower: one retriever alone may see the evidence.",
+    )
     rrf_k: int = Field(10, description="Constant k of reciprocal rank fusion, 1/(k + rank).")
     answer_max_words: int = Field(150, description="Soft cap on words in an extractive answer.")
     scoring: SentenceScoring = Field(

@@ -133,7 +133,9 @@ class HybridRetriever:
     ) -> list[Hit]:
         """The ``top_k`` passages for ``query`` by reciprocal rank fusion of both retrievers;
         BM25 searches ``keywords`` (the query with short forms spelled out) when given, and
-        the vectors of a question's ``parts`` add a sentence ranking each."""
+        the vectors of a question's ``parts`` add a sentence ranking each. A pool larger than
+        the answer's (``top_k`` above ``Settings.top_k``) also holds each retriever's first
+        ``rerank_leaders`` passages."""
         s = self.settings
         index = self.index
         dense = self.dense(index.store, query_vector, s.dense_top_k, sources)
@@ -148,6 +150,11 @@ class HybridRetriever:
             for rank, pid in enumerate(ranking, start=1):
                 scores[pid] = scores.get(pid, 0.0) + 1.0 / (s.rrf_k + rank)
         ordered = sorted(scores, key=lambda pid: -scores[pid])[: top_k or s.top_k]
+        if top_k and top_k > s.top_k:
+            # A pool to rerank also takes each retriever's first few: one retriever alone may
+            # see the evidence (the sentence with the figure) that fusion outvotes.
+            for ranking in (dense, by_sentence, sparse):
+                ordered += [p for p in ranking[: s.rerank_leaders] if p not in ordered]
         vectors = self.index.passage_vectors
         return [
             Hit(
