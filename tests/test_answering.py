@@ -352,3 +352,22 @@ def test_a_yes_no_question_wants_the_deciding_sentence_not_the_list_it_names(
     from guide_assistant.answer import routing
 
     assert routing.route(assistant.understanding.understand(question)).name == route
+
+
+def test_a_question_about_each_paper_gets_each_papers_best_passage(assistant):
+    from guide_assistant.answer.extractive import spread
+    from guide_assistant.answer.retrieval import Hit
+
+    by_source: dict[str, list] = {}
+    for p in assistant.index.passages:
+        by_source.setdefault(p.source_id, []).append(p)
+    first, second = sorted(by_source)[:2]
+    hits = [Hit(p, 1.0, 0.5) for p in by_source[first][:6]] + [Hit(by_source[second][0], 0.5, 0.4)]
+    kept = spread(hits, 5)
+    assert len(kept) == 5
+    assert {h.passage.source_id for h in kept} == {first, second}
+    assert kept[:4] == hits[:4]  # the lowest hit of the crowded document made room
+    answer = assistant.ask("what do the two documents say about CPD for social workers?")
+    assert answer.route is not None
+    assert answer.route.name == "prose"
+    assert len({c.source_id for c in answer.citations}) == 2

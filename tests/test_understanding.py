@@ -220,3 +220,18 @@ def test_a_figure_need_not_repeat_the_question_form_only_its_topic():
     assert abstention.gives(want, [0], question)  # a frequency, about appraisal
     assert not abstention.gives(want, [1], question)  # 'often', but no frequency
     assert not abstention.gives(want, [2], question)
+
+
+@pytest.mark.parametrize(
+    ("typed", "across"),
+    [
+        ("what do both papers mean by co-production?", True),
+        ("what do the two documents say about CPD?", True),
+        ("do both the HEE and TCSW docs say I get supervision?", True),
+        ("LGA standards - optional or not? what do the two papers say", True),
+        ("what are the two kinds of supervision?", False),
+        ("is there a course where you qualify as both a nurse and a social worker?", False),
+    ],
+)
+def test_a_question_about_what_each_document_says_is_told(understanding, typed, across):
+    assert understanding.understand(typed).across is across

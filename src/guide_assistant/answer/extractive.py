@@ -5,7 +5,7 @@ by its route, kept verbatim and marked ``[n]``; or an honest abstention with rel
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,7 +100,8 @@ class Composer:
             self.selector.candidates(question.query, found.picking, found.hits, question.wanted),
             skip,
         )
-        hits = self.selector.rerank(found.hits, ranked)[: self.settings.top_k]
+        hits = self.selector.rerank(found.hits, ranked)
+        hits = spread(hits, self.settings.top_k) if question.across else hits[: self.settings.top_k]
         kept = {h.passage.id for h in hits}  # an answer quotes only what it lists as retrieved
         ranked = [c for c in ranked if c.sentence.passage_id in kept]
         if not ranked:
@@ -135,7 +136,8 @@ class Composer:
                 name="list" if asks_for_list(question) else "prose",
                 reason=f"{route.reason}, but fewer than {minimum} register duties match it",
             )
-        lead_in = ranked[0].sentence.text.rstrip().endswith(":") and not decides(question)
+        lead_in = ranked[0].sentence.text.rstrip().endswith(":")
+        lead_in = lead_in and not decides(question) and not question.across
         if route.name == "list" or lead_in:
             listed = self.selector.best_list(question.ask, ranked)
             if listed:
@@ -143,7 +145,7 @@ class Composer:
                 return listed, Route(name="list", reason=why)
             if route.name == "list":
                 route = Route(name="prose", reason=f"{route.reason}, but no list fits it")
-        return self.selector.prose(ranked), route
+        return self.selector.prose(ranked, each_source=question.across), route
 
     def citation(self, n: int, passage: Passage, score: float, quotes: list[str]) -> Citation:
         return Citation(
@@ -260,3 +262,22 @@ def layout(lines: list[str]) -> str:
                 out.append("")
             out.append(line)
     return "\n".join(out)
+
+
+def spread(hits: list[Hit], k: int) -> list[Hit]:
+    """The first ``k`` hits, with the best hit of each document among them when the pool has
+    one: a question about what each paper says needs every paper's best passage."""
+    best: dict[str, Hit] = {}
+    for hit in hits:
+        best.setdefault(hit.passage.source_id, hit)
+    kept = hits[:k]
+    for hit in best.values():
+        if hit in kept:
+            continue
+        counts = Counter(h.passage.source_id for h in kept)
+        # Make room from the most represented document, dropping its lowest hit.
+        crowded = max(counts, key=lambda sid: (counts[sid], -kept.index(best[sid])))
+        drop = max(i for i, h in enumerate(kept) if h.passage.source_id == crowded)
+        if counts[crowded] > 1:
+            kept = [*kept[:drop], *kept[drop + 1 :], hit]
+    return kept

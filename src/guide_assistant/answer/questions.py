@@ -31,6 +31,14 @@ QUESTION_WORDS = (
 )
 INTERROGATIVE = re.compile(rf"^\W*{QUESTION_WORDS}", re.IGNORECASE)
 
+# A question about what several documents say: 'what do both papers say…', 'do the two
+# documents agree…', 'both the HEE and TCSW docs'. English words for documents, no names.
+ACROSS = re.compile(
+    r"\b(?:both|two|each|either|all)\b(?:\s+[\w'’-]+){0,4}?\s+"
+    r"(?:documents?|papers?|docs?|sources?|publications?|reports?)\b",
+    re.IGNORECASE,
+)
+
 
 # Where a question's parts meet: "…overall, and how many in the NHS?", "…? what do the two
 # papers say", "…; and who…". The next part must open like a question.
@@ -60,6 +68,9 @@ class Question(BaseModel):
     follow_up: bool = Field(False, description="Searched together with the turns before it.")
     clauses: list[str] = Field(
         default_factory=list, description="The parts of a question asking several things."
+    )
+    across: bool = Field(
+        False, description="Asks what each of several documents says ('what do both papers…')."
     )
 
     @property
@@ -159,4 +170,5 @@ class Understanding:
             corrections=mended.changes,
             follow_up=query != mended.text,
             clauses=clauses(ask, self.settings.clause_words),
+            across=bool(ACROSS.search(ask)),
         )

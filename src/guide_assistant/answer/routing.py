@@ -34,6 +34,8 @@ def route(question: Question) -> Route:
     """The answer kind the question's own words ask for (not the follow-up context)."""
     if cue := OBLIGATION_CUE.search(question.ask):
         return Route(name="register", reason=f"asks about duties ('{cue.group(0)}')")
+    if question.across:  # 'what do the two papers say': not a list of two
+        return Route(name="prose", reason="asks what each document says: the best of each")
     cue = LIST_CUE.search(question.ask)
     # 'do I have to cover all five categories?' wants the sentence that decides it, not the
     # list it names; 'does the guidance list…?' still asks for the list.

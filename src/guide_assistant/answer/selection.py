@@ -247,6 +247,21 @@ class Selector:
             words += size
         return chosen, words
 
+    def _best_of_others(self, ranked: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
+        """The best readable sentence of each document the chosen sentences don't quote, if
+        it is relevant enough to be answered with on its own (``abstain_threshold``)."""
+        source_of = {p.id: p.source_id for p in self.index.passages}
+        quoted = {source_of[c.sentence.passage_id] for c in chosen}
+        extra: list[Candidate] = []
+        for cand in ranked:
+            source = source_of[cand.sentence.passage_id]
+            readable = word_count(cand.sentence.text) >= self.settings.prose.min_words
+            relevant = cand.score >= self.settings.abstain_threshold
+            if source not in quoted and readable and relevant and cand.sentence.kind != "heading":
+                quoted.add(source)
+                extra.append(cand)
+        return extra
+
     def _far_below(self, cand: Candidate, best: Candidate) -> bool:
         """Too far below the best sentence to be quoted beside it (on the ranker's scale when
         it orders the candidates)."""
@@ -255,10 +270,13 @@ class Selector:
             return cand.order < best.order - t.order_window
         return cand.score < best.score - t.score_window
 
-    def prose(self, ranked: list[Candidate]) -> list[int]:
+    def prose(self, ranked: list[Candidate], each_source: bool = False) -> list[int]:
         """The best few sentences with what they need to be read: the sentence an opener like
-        'This…' refers to, the list a lead-in introduces; whole passages in order of relevance."""
+        'This…' refers to, the list a lead-in introduces; whole passages in order of relevance.
+        ``each_source``: with the best readable sentence of every document ranked."""
         chosen, words = self._best_sentences(ranked)
+        if each_source:
+            chosen += self._best_of_others(ranked, chosen)
         best = chosen[0].row
         rows = {c.row for c in chosen}
         following = best + 1
