@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
+from guide_assistant.answer.agreement import NUMBER_WORDS
 from guide_assistant.answer.answer_types import Wanted, wanted
 from guide_assistant.answer.spelling import Speller
 from guide_assistant.ingest.lexicon import Lexicon
@@ -77,6 +78,15 @@ class Question(BaseModel):
     def said(self) -> str:
         """This turn, mended, preamble included (a follow-up without its context)."""
         return f"{self.preamble} {self.ask}".strip()
+
+
+def count_named(question: str, most: int) -> int | None:
+    """The size of list a question names ('the five role categories', '15 actions')."""
+    for word in re.findall(r"[a-z]+|\d+", question.lower()):
+        number = int(word) if word.isdigit() else int(NUMBER_WORDS.get(word, 0))
+        if 1 < number <= most:
+            return number
+    return None
 
 
 def validate_question(question: object, max_chars: int) -> str:

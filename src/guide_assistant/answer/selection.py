@@ -15,6 +15,7 @@ import numpy as np
 
 from guide_assistant.answer import leading
 from guide_assistant.answer.answer_types import Wanted
+from guide_assistant.answer.questions import count_named
 from guide_assistant.answer.ranking import FeatureTable, load_ranker
 from guide_assistant.answer.retrieval import Hit
 from guide_assistant.index.store import LoadedIndex
@@ -29,12 +30,6 @@ ANAPHOR = re.compile(
     r"in this|in addition|therefore|thus)\b",
     re.IGNORECASE,
 )
-NUMBER_WORDS = {
-    w: i
-    for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve".split()
-    )
-}
 LISTED = ("item", "heading")
 
 
@@ -45,16 +40,6 @@ class Candidate:
     hit: int  # rank of its passage among the hits, 0-based
     score: float  # the hand-weighted score (Settings.scoring): the abstain stage's relevance
     order: float = 0.0  # the learned ranker's score, which orders the candidates
-
-
-def count_named(question: str, most: int) -> int | None:
-    """The size of list a question names ('the five role categories', '15 actions')."""
-    for word in re.findall(r"[a-z]+|\d+", question.lower()):
-        if word.isdigit() and 1 < int(word) <= most:
-            return int(word)
-        if word in NUMBER_WORDS and NUMBER_WORDS[word] > 1:
-            return NUMBER_WORDS[word]
-    return None
 
 
 class Selector:
@@ -74,9 +59,9 @@ class Selector:
                 continue
             self.rows_by_passage[sentence.passage_id].append(row)
             self.rows_by_group[sentence.group].append(row)
-        source_of = {p.id: p.source_id for p in index.passages}
+        self.source_of = {p.id: p.source_id for p in index.passages}
         self.sentence_at = {
-            (source_of[s.passage_id], s.start): row for row, s in enumerate(index.sentences)
+            (self.source_of[s.passage_id], s.start): row for row, s in enumerate(index.sentences)
         }
         self.table = FeatureTable(index.sentences, index.passages)
         self.stems = self.table.stems
@@ -247,21 +232,6 @@ class Selector:
             words += size
         return chosen, words
 
-    def _best_of_others(self, ranked: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
-        """The best readable sentence of each document the chosen sentences don't quote, if
-        it is relevant enough to be answered with on its own (``abstain_threshold``)."""
-        source_of = {p.id: p.source_id for p in self.index.passages}
-        quoted = {source_of[c.sentence.passage_id] for c in chosen}
-        extra: list[Candidate] = []
-        for cand in ranked:
-            source = source_of[cand.sentence.passage_id]
-            readable = word_count(cand.sentence.text) >= self.settings.prose.min_words
-            relevant = cand.score >= self.settings.abstain_threshold
-            if source not in quoted and readable and relevant and cand.sentence.kind != "heading":
-                quoted.add(source)
-                extra.append(cand)
-        return extra
-
     def _far_below(self, cand: Candidate, best: Candidate) -> bool:
         """Too far below the best sentence to be quoted beside it (on the ranker's scale when
         it orders the candidates)."""
@@ -276,7 +246,7 @@ class Selector:
         ``each_source``: with the best readable sentence of every document ranked."""
         chosen, words = self._best_sentences(ranked)
         if each_source:
-            chosen += self._best_of_others(ranked, chosen)
+            chosen += leading.others_best(ranked, chosen, self.source_of, self.settings)
         best = chosen[0].row
         rows = {c.row for c in chosen}
         following = best + 1
