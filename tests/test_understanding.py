@@ -112,6 +112,29 @@ def test_rare_ambiguous_or_everyday_initials_are_left_as_typed(known, typed):
     assert speller.correct(f"do {typed} get cover?").changes == {}
 
 
+NAMED = (
+    "Social workers should sit on forums such as Multi-Agency Public Protection Arrangements "
+    "and Multi Agency Risk Assessment Conferences. The Electronic Staff Record holds posts. "
+    "Staff use the Rapid Access Pathway and the Rapid Assessment Plan."
+)
+
+
+def test_the_initials_of_capitalised_names_are_mined_when_only_one_name_has_them():
+    names = lexicon.mine([NAMED]).names
+    assert names["mappa"] == "multi agency public protection arrangements"
+    assert names["marac"] == "multi agency risk assessment conferences"
+    assert names["esr"] == "electronic staff record"  # a leading 'The' is no part of it
+    assert "rap" not in names  # two names have those initials
+    assert "sw" not in names  # 'Social workers' opens a sentence: two words are no name
+
+
+def test_a_short_form_of_a_name_the_sources_write_out_is_read_as_the_name(known):
+    speller = Speller(lexicon.mine([NAMED]), known, Settings().spelling)
+    assert speller.correct("should we sit on MAPPA?").changes == {
+        "MAPPA": "multi agency public protection arrangements"
+    }
+
+
 @pytest.mark.parametrize(
     ("ask", "parts"),
     [

@@ -6,6 +6,8 @@ A word is only changed when the sources don't use it. Then, in order:
 - a common English short form ("hrs", "yr");
 - the phrase of the sources whose initials it is ("sws" → "social workers", "MH" → "mental
   health"), when that phrase is frequent and the only likely one (``Lexicon.initials``);
+- for a word the sources don't use, the one capitalised name whose initials it is ("MAPPA"
+  → "multi agency public protection arrangements", ``Lexicon.names``);
 - the sources' nearest word by edit distance (rapidfuzz), unless the word is a whole word of
   the embedding model's vocabulary: "salary" or "parking" are real words the sources don't
   use, and must stay as they are so the abstain stage sees them.
@@ -79,6 +81,7 @@ class Speller:
     def __init__(self, lexicon: Lexicon, known: set[str], settings: SpellingSettings) -> None:
         self.words = lexicon.words
         self.initials = lexicon.initials
+        self.names = lexicon.names
         self.vocabulary = list(lexicon.words)
         # An inflection of a word the sources use ("supervises", "CMHTs") is not a typo.
         self.stems = set(content_stems(" ".join(self.vocabulary)))
@@ -114,6 +117,8 @@ class Speller:
             return phrase
         if word in self.words or self._plural_of_known(word):
             return None
+        if word in self.names and everyday.zipf(word) < self.settings.initials_max_zipf:
+            return self.names[word]
         if len(word) < self.settings.min_length or set(content_stems(word)) <= self.stems:
             return None
         for pattern, replacement in VARIANTS:

@@ -7,7 +7,11 @@ Initials cover the short forms readers type but documents never define: a text a
 "social workers" and "mental health" on every page has no "(SW)" or "(MH)" to mine, yet people
 write "sws" and "MH". Every phrase of two to four content words is counted by its initials
 ("social workers" → "sws", with the plural's s); which of them a question may use is decided
-when the question is read (``SpellingSettings``), so tuning needs no rebuild."""
+when the question is read (``SpellingSettings``), so tuning needs no rebuild.
+
+Names are the other case: a document may write "Multi Agency Public Protection Arrangements"
+once, in capitals, and never "MAPPA", which is what people type. A run of three or more
+capitalised words is a name, and its initials are kept when no other name has them."""
 
 from __future__ import annotations
 
@@ -32,7 +36,11 @@ CLAUSE_END = re.compile(r"[.;:!?()\[\]|\n*]+")
 PHRASE_WORDS = (2, 4)  # shortest and longest phrase whose initials are counted
 PHRASES_KEPT = 3  # most frequent phrases kept per initials
 PHRASE_MIN_COUNT = 2  # a phrase written once is nobody's short form
-VERSION = 2  # 2: initials of phrases
+VERSION = 3  # 2: initials of phrases; 3: initials of names
+NAME_WORDS = 3  # fewest capitalised words in a name whose initials are kept
+# A name: capitalised words, hyphenated ones split ('Multi-Agency' gives M, A), with
+# lower-case connectives between them ('Assessed and Supported Year in Employment').
+NAME = re.compile(r"\b[A-Z][a-z]+(?:[- ][A-Z][a-z]+|\s(?:and|of|in|for|the|to|on)\s[A-Z][a-z]+)+")
 
 
 class Lexicon(BaseModel):
@@ -47,6 +55,11 @@ class Lexicon(BaseModel):
         default_factory=dict,
         description="Initials → the most frequent phrases with them, and how often each is "
         "written ('sws': {'social workers': 412}).",
+    )
+    names: dict[str, str] = Field(
+        default_factory=dict,
+        description="Initials → the one capitalised name with them ('mappa': 'multi agency "
+        "public protection arrangements').",
     )
     version: int = Field(1, description="What was mined: older lexicons are mined again.")
 
@@ -95,6 +108,24 @@ def phrase_initials(texts: list[str]) -> dict[str, dict[str, int]]:
     return {i: dict(c.most_common(PHRASES_KEPT)) for i, c in by_initials.items()}
 
 
+def name_initials(texts: list[str]) -> dict[str, str]:
+    """Initials of the capitalised names of three or more words, where only one name has
+    them; a name's first word may be a sentence's first word, so it needs the others."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for text in texts:
+        for match in NAME.finditer(text):
+            # 'MAPPA and MARAC' are written as one run: each side of an 'and' may be a name.
+            for name in {match.group(0), *match.group(0).split(" and ")}:
+                parts = [w for w in re.split(r"[- ]", name) if w]
+                while parts and parts[0].lower() in CONNECTIVES:
+                    parts.pop(0)  # 'The Electronic Staff Record'
+                content = [w for w in parts if w.lower() not in CONNECTIVES]
+                if len(content) >= NAME_WORDS:
+                    initials = "".join(w[0] for w in content).lower()
+                    found[initials].add(" ".join(parts).lower())
+    return {i: next(iter(n)) for i, n in found.items() if len(n) == 1}
+
+
 def mine(texts: list[str]) -> Lexicon:
     """The lexicon of these document texts."""
     counts: Counter[str] = Counter()
@@ -109,6 +140,7 @@ def mine(texts: list[str]) -> Lexicon:
         glossary=glossary,
         spelled=spelled,
         initials=phrase_initials(texts),
+        names=name_initials(texts),
         version=VERSION,
     )
 
