@@ -258,3 +258,23 @@ def test_a_figure_need_not_repeat_the_question_form_only_its_topic():
 )
 def test_a_question_about_what_each_document_says_is_told(understanding, typed, across):
     assert understanding.understand(typed).across is across
+
+
+@pytest.mark.parametrize(
+    ("turn", "leans"),
+    [
+        # A later part's 'that' points back to the question's own first part.
+        ("can a social worker become a responsible clinician, and is that common?", False),
+        ("what should the trust's central register of staff hold, and what's it for?", False),
+        # The first part is too short to be what 'it' points to, or holds the reference.
+        ("which one is about AMHPs, and what support does it say they need?", True),
+        ("does the trust have to free up their time for it?", True),
+        ("and how often?", True),
+    ],
+)
+def test_a_turn_is_glued_to_the_last_only_when_it_depends_on_it(turn, leans):
+    from guide_assistant.answer.questions import standalone_query
+    from guide_assistant.models import ChatMessage
+
+    earlier = [ChatMessage(role="user", content="how many hours of AMHP training a year?")]
+    assert (standalone_query(turn, earlier) != turn) is leans

@@ -119,7 +119,13 @@ def split_ask(text: str) -> tuple[str, str]:
 
 
 def _leans_on_context(question: str, short: int) -> bool:
-    return bool(FOLLOW_UP.search(question)) or len(content_stems(question)) <= short
+    """Whether a turn needs the turns before it: a reference in its first part, or in a
+    later part when the first is too short to be what it points to ('…become a responsible
+    clinician, and is that common?' points back to its own first part); or too few words."""
+    first = CLAUSE_JOIN.split(question, maxsplit=1)[0]
+    if FOLLOW_UP.search(first) or len(content_stems(question)) <= short:
+        return True
+    return bool(FOLLOW_UP.search(question)) and len(content_stems(first)) <= short
 
 
 def standalone_query(question: str, history: Sequence[ChatMessage], short: int = 3) -> str:
