@@ -192,6 +192,10 @@ def test_the_question_stage_keeps_what_was_typed_and_searches_the_mended_text(un
         ("does the guidance apply to councils?", AnswerType.YES_NO),
         ("how do I raise a concern?", AnswerType.PROCEDURE),
         ("who supervises AMHPs?", AnswerType.OTHER),
+        ("what grade is a principal social worker?", AnswerType.AMOUNT),
+        ("what agenda for change band should a PSW be on?", AnswerType.AMOUNT),
+        ("what pay band is an AMHP lead?", AnswerType.AMOUNT),
+        ("what does band 6 mean for me?", AnswerType.DEFINITION),
     ],
 )
 def test_the_kind_of_answer_a_question_wants(question, kind):

@@ -105,8 +105,11 @@ FORMS: list[tuple[AnswerType, re.Pattern[str]]] = [
         AnswerType.AMOUNT,
         re.compile(
             r"\bhow (?:many|much|big|large)\b|\b(?:maximum|minimum)\b"
-            r"|\bwhat (?:percentage|proportion|number|amount|figure|ratio|"
-            r"band|grade)\b",
+            r"|\bwhat (?:percentage|proportion|number|amount|figure|ratio)\b"
+            # 'what agenda for change band…': a pay scale's name may come between, not a verb
+            # ('what does band 6 mean' asks what it means).
+            r"|\bwhat (?:(?!(?:is|are|was|were|do|does|did|should|can|could|would|will|must"
+            r"|may)\b)[\w-]+ ){0,3}?(?:band|grade)\b",
             re.I,
         ),
     ),
