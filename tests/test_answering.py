@@ -371,3 +371,21 @@ def test_a_question_about_each_paper_gets_each_papers_best_passage(assistant):
     assert answer.route is not None
     assert answer.route.name == "prose"
     assert len({c.source_id for c in answer.citations}) == 2
+
+
+def test_a_question_for_a_figure_also_ranks_the_sentences_that_give_one(assistant):
+    from guide_assistant.answer.answer_types import holds, wanted
+
+    retriever, index = assistant.retriever, assistant.index
+    question = "how many organisations was the guidance based on?"
+    vector = retriever.embedder.embed_query(question)
+    ids = retriever.nearest(index.sentence_store, vector, 60, None)
+    want = wanted(question)
+    giving = retriever.giving(ids, want)
+    assert giving
+    for pid in giving:  # every passage it ranks has a sentence with such a figure
+        assert any(holds(want, s.text) for s in index.sentences if s.passage_id == pid)
+    assert retriever.giving(ids, wanted("who supervises AMHPs?")) == []  # no figure asked for
+    answer = assistant.ask(question)
+    assert not answer.abstained
+    assert "70 organisations" in answer.answer

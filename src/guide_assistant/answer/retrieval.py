@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from guide_assistant.answer.answer_types import Wanted, holds
 from guide_assistant.answer.questions import Question
 from guide_assistant.index.embedding import Embedder
 from guide_assistant.index.store import LoadedIndex
@@ -76,7 +77,7 @@ class HybridRetriever:
         # sentences, which see the evidence that a whole passage's vector blurs.
         pool = max(self.settings.top_k, self.settings.rerank_pool)
         hits = self.retrieve(
-            question.query, vector, sources or None, pool, question.keywords, parts
+            question.query, vector, sources or None, pool, question.keywords, parts, question.wanted
         )
         focus = None
         if question.follow_up:  # search with the context, pick sentences for the ask
@@ -89,7 +90,15 @@ class HybridRetriever:
     def dense(
         self, store: ChromaVectorStore, query_vector: np.ndarray, k: int, sources: list[str] | None
     ) -> list[str]:
-        """Ids from one Chroma collection, nearest first (passage ids for both collections)."""
+        """Passage ids from one Chroma collection, nearest first: a sentence ranks its
+        passage where its passage's best sentence comes."""
+        return passages_of(self.nearest(store, query_vector, k, sources))
+
+    def nearest(
+        self, store: ChromaVectorStore, query_vector: np.ndarray, k: int, sources: list[str] | None
+    ) -> list[str]:
+        """Node ids from one Chroma collection, nearest first ("<passage id>#<row>" for the
+        sentence collection)."""
         from llama_index.core.vector_stores.types import (
             FilterOperator,
             MetadataFilter,
@@ -107,8 +116,17 @@ class HybridRetriever:
                 query_embedding=query_vector.tolist(), similarity_top_k=k, filters=filters
             )
         )
-        # Sentence ids are "<passage id>#<n>": rank a passage by its best sentence.
-        return list(dict.fromkeys(i.split("#")[0] for i in result.ids or []))
+        return list(result.ids or [])
+
+    def giving(self, sentence_ids: list[str], want: Wanted | None) -> list[str]:
+        """Passages by their nearest sentences that give the kind of answer a question for a
+        figure or a date wants: 'over 70 organisations' answers 'how many organisations…?'
+        though no retriever puts its passage first."""
+        if want is None or not want.checkable:
+            return []
+        sentences = self.index.sentences
+        rows = [(i, int(i.rsplit("#", 1)[1])) for i in sentence_ids]
+        return passages_of([i for i, row in rows if holds(want, sentences[row].text)])
 
     def sparse(self, query: str, k: int, sources: list[str] | None) -> list[str]:
         from llama_index.core.schema import QueryBundle
@@ -130,23 +148,27 @@ class HybridRetriever:
         top_k: int | None = None,
         keywords: str | None = None,
         parts: Sequence[np.ndarray] = (),
+        want: Wanted | None = None,
     ) -> list[Hit]:
         """The ``top_k`` passages for ``query`` by reciprocal rank fusion of both retrievers;
         BM25 searches ``keywords`` (the query with short forms spelled out) when given, and
-        the vectors of a question's ``parts`` add a sentence ranking each. A pool larger than
+        the vectors of a question's ``parts`` add a sentence ranking each, and a question for a
+        figure (``want``) one of the sentences that give one. A pool larger than
         the answer's (``top_k`` above ``Settings.top_k``) also holds each retriever's first
         ``rerank_leaders`` passages."""
         s = self.settings
         index = self.index
         dense = self.dense(index.store, query_vector, s.dense_top_k, sources)
-        by_sentence = self.dense(index.sentence_store, query_vector, s.sentence_top_k, sources)
+        sentence_ids = self.nearest(index.sentence_store, query_vector, s.sentence_top_k, sources)
+        by_sentence = passages_of(sentence_ids)
         sparse = self.sparse(keywords or query, s.sparse_top_k, sources)
+        typed = self.giving(sentence_ids, want)[: s.dense_top_k]
         by_part = [
             self.dense(index.sentence_store, v, s.sentence_top_k, sources)[: s.dense_top_k]
             for v in parts
         ]
         scores: dict[str, float] = {}
-        for ranking in (dense, by_sentence[: s.dense_top_k], sparse, *by_part):
+        for ranking in (dense, by_sentence[: s.dense_top_k], sparse, *by_part, typed):
             for rank, pid in enumerate(ranking, start=1):
                 scores[pid] = scores.get(pid, 0.0) + 1.0 / (s.rrf_k + rank)
         ordered = sorted(scores, key=lambda pid: -scores[pid])[: top_k or s.top_k]
@@ -165,3 +187,8 @@ class HybridRetriever:
             for pid in ordered
             if pid in self.by_id
         ]
+
+
+def passages_of(ids: list[str]) -> list[str]:
+    """The passage ids of node ids ("<passage id>#<row>" for sentences), first place kept."""
+    return list(dict.fromkeys(i.split("#")[0] for i in ids))
