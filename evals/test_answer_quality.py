@@ -14,18 +14,18 @@ import pytest
 
 # On test (129 items: 112 in scope, 17 out of scope); one item moves a rate by 1/112 = 0.009
 # in scope and by 1/17 = 0.059 out of scope, so the floors sit one item below what it achieves.
-# Measured on test when they were set: hit 0.884-0.893, cited 0.732-0.741, MRR 0.716-0.720,
-# must 0.637-0.646, answered 0.866, refused 0.706 (the range is one near-tie item that flips
-# between builds; issue #10's notes have the figures before each change).
+# Measured on test when they were set: hit 0.893, cited 0.750, MRR 0.726-0.730, must 0.650,
+# answered 0.893, refused 0.824; one near-tie item flips between builds, so hit, cited and must
+# sit a further item lower (issue #10's notes have the figures before each change).
 THRESHOLDS = {
     "hit_at_k": 0.87,
-    "cited_evidence": 0.72,
-    "mrr": 0.70,
-    "must_include_recall": 0.62,
+    "cited_evidence": 0.73,
+    "mrr": 0.71,
+    "must_include_recall": 0.63,
     "faithfulness": 1.00,
     "citation_validity": 1.00,
-    "answered_in_scope": 0.85,
-    "refused_out_of_scope": 0.64,
+    "answered_in_scope": 0.88,
+    "refused_out_of_scope": 0.76,
 }
 WHY = {
     "hit_at_k": lambda r: r.hit_at_k is not None and r.hit_at_k < 1,
