@@ -275,9 +275,8 @@ def spread(hits: list[Hit], k: int) -> list[Hit]:
         if hit in kept:
             continue
         counts = Counter(h.passage.source_id for h in kept)
-        # Make room from the most represented document, dropping its lowest hit.
-        crowded = max(counts, key=lambda sid: (counts[sid], -kept.index(best[sid])))
-        drop = max(i for i, h in enumerate(kept) if h.passage.source_id == crowded)
-        if counts[crowded] > 1:
+        crowded, most = counts.most_common(1)[0]
+        if most > 1:  # room is made by the most quoted document's lowest hit
+            drop = max(i for i, h in enumerate(kept) if h.passage.source_id == crowded)
             kept = [*kept[:drop], *kept[drop + 1 :], hit]
     return kept

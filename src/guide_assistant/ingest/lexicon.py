@@ -40,7 +40,9 @@ VERSION = 3  # 2: initials of phrases; 3: initials of names
 NAME_WORDS = 3  # fewest capitalised words in a name whose initials are kept
 # A name: capitalised words, hyphenated ones split ('Multi-Agency' gives M, A), with
 # lower-case connectives between them ('Assessed and Supported Year in Employment').
-NAME = re.compile(r"\b[A-Z][a-z]+(?:[- ][A-Z][a-z]+|\s(?:and|of|in|for|the|to|on)\s[A-Z][a-z]+)+")
+NAME = re.compile(
+    rf"\b[A-Z][a-z]+(?:[- ][A-Z][a-z]+|\s(?:{'|'.join(sorted(CONNECTIVES))})\s[A-Z][a-z]+)+"
+)
 
 
 class Lexicon(BaseModel):
