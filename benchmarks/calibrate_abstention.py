@@ -18,7 +18,6 @@ import copy
 import itertools
 import sys
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -33,6 +32,8 @@ def main() -> None:
     args = parser.parse_args()
     offline_environment()
     from guide_assistant.answer import routing
+    from guide_assistant.answer.extractive import Draft
+    from guide_assistant.answer.questions import Question
     from guide_assistant.assistant import Assistant
     from guide_assistant.evaluation import metrics as evaluation
 
@@ -42,19 +43,25 @@ def main() -> None:
     everyday_grid = [4.5, 5.0, 5.5, 99.0]  # 99: every word counts, however everyday
     # The draft leads with a sentence saying the question's distinctive words, and which words
     # are distinctive depends on the everyday bar: one set of drafts per bar.
-    drafts: dict[float, list[tuple[bool, Any, Any]]] = {}
-    items = evaluation.load_golden(ROOT / "evals" / "dev.jsonl")
+    searched = []  # (out of scope?, question, retrieved): the same whatever the thresholds
+    for item in evaluation.load_golden(ROOT / "evals" / "dev.jsonl"):
+        history = [{"role": "user", "content": h} for h in item.history]
+        asked = assistant.understanding.understand(item.question, history)
+        searched.append((not item.in_scope, asked, assistant.retriever.search(asked)))
+    drafts: dict[float, list[tuple[bool, Question, Draft]]] = {}
     for everyday in everyday_grid:
         abstention = copy.copy(assistant.abstention)
         abstention.settings = Settings(abstain_everyday_zipf=everyday)
-        drafts[everyday] = []
-        for item in items:
-            history = [{"role": "user", "content": h} for h in item.history]
-            asked = assistant.understanding.understand(item.question, history)
-            found = assistant.retriever.search(asked)
-            focus = abstention.distinctive(asked.said)
-            draft = assistant.composer.draft(asked, routing.route(asked), found, focus=focus)
-            drafts[everyday].append((not item.in_scope, asked, draft))
+        drafts[everyday] = [
+            (
+                oos,
+                asked,
+                assistant.composer.draft(
+                    asked, routing.route(asked), found, focus=abstention.distinctive(asked.said)
+                ),
+            )
+            for oos, asked, found in searched
+        ]
 
     rows = []
     grid = itertools.product(

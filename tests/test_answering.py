@@ -355,7 +355,7 @@ def test_a_yes_no_question_wants_the_deciding_sentence_not_the_list_it_names(
 
 
 def test_a_question_about_each_paper_gets_each_papers_best_passage(assistant):
-    from guide_assistant.answer.extractive import spread
+    from guide_assistant.answer.each_document import spread
     from guide_assistant.answer.retrieval import Hit
 
     by_source: dict[str, list] = {}

@@ -34,6 +34,16 @@ def strip_markup(text: str) -> str:
     return re.sub(r"\s+", " ", MARKUP.sub(" ", text)).strip()
 
 
+# Number words and the figures they stand for ('five' → '5').
+NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+        "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+} | {"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "hundred": "100"}
+
+
 def normalise(text: str) -> str:
     """Casefolded, markup-free, whitespace-collapsed text for containment checks."""
     return strip_markup(text).replace("’", "'").replace("‘", "'").casefold()
@@ -43,10 +53,14 @@ def words(text: str) -> list[str]:
     return [w.casefold().replace("’", "'") for w in WORD.findall(text)]
 
 
+def content_words(text: str) -> list[str]:
+    """The words that carry meaning: stopwords and single letters dropped, digits kept."""
+    return [w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+
+
 def content_stems(text: str) -> list[str]:
     """Stems of the words that carry meaning (stopwords dropped)."""
-    kept = [w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
-    return stems(kept)
+    return stems(content_words(text))
 
 
 def stems(kept: list[str]) -> list[str]:

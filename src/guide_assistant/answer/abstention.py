@@ -23,7 +23,7 @@ from guide_assistant.answer.answer_types import AnswerType, Wanted
 from guide_assistant.answer.questions import Question
 from guide_assistant.answer.vocabulary import says
 from guide_assistant.settings import Settings
-from guide_assistant.text import STOPWORDS, content_stems, stems, words
+from guide_assistant.text import content_stems, content_words, stems
 
 
 @dataclass
@@ -131,12 +131,7 @@ class Abstention:
         """The stems of the text's content words that are not everyday English (at or above
         ``abstain_everyday_zipf``): what it is about, not how it is put."""
         everyday_at = self.settings.abstain_everyday_zipf
-        kept = [
-            w
-            for w in words(text)
-            if w not in STOPWORDS and (len(w) > 1 or w.isdigit()) and everyday.zipf(w) < everyday_at
-        ]
-        return stems(kept)
+        return stems([w for w in content_words(text) if everyday.zipf(w) < everyday_at])
 
     def distinctive(self, text: str) -> list[str]:
         """The text's topical words that fewer than ``abstain_common_share`` of sentences use."""

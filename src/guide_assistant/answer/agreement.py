@@ -12,17 +12,10 @@ from __future__ import annotations
 import re
 
 from guide_assistant.obligations.rules import ACTOR_RULES
-from guide_assistant.text import content_stems, normalise
+from guide_assistant.text import NUMBER_WORDS, content_stems, normalise
 
 NEGATION = re.compile(r"\b(?:not|no|never|none|nor|neither|cannot|without)\b|n['’]t\b", re.I)
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-NUMBER_WORDS = {
-    w: str(i)
-    for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen "
-        "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
-    )
-} | {"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "hundred": "100"}
 # "one of the conditions" and "no one" name no quantity.
 NUMBER_WORD = re.compile(r"\b(?<!no )(" + "|".join(NUMBER_WORDS) + r")\b(?! of\b)", re.I)
 CALENDAR = re.compile(

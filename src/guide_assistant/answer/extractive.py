@@ -5,7 +5,7 @@ by its route, kept verbatim and marked ``[n]``; or an honest abstention with rel
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +13,7 @@ from pathlib import Path
 from guide_assistant.answer import provenance
 from guide_assistant.answer.abstention import Decision
 from guide_assistant.answer.answer_types import AnswerType
+from guide_assistant.answer.each_document import spread
 from guide_assistant.answer.questions import Question
 from guide_assistant.answer.retrieval import Hit, Retrieved
 from guide_assistant.answer.routing import asks_for_list, decides
@@ -114,7 +115,7 @@ class Composer:
                 question.query, found.vector, found.hits, question.wanted, features=False
             )
             relevance = max([relevance, *(c.score for c in self._usable(plain, skip))])
-        ranked = self.selector.leading(ranked, question.wanted, focus)
+        ranked = self.selector.answer_first(ranked, question.wanted, focus)
         rows, taken = self._rows(question, route, found, ranked)
         sentences = self.index.sentences
         rows = [r for r in rows if r not in skip and not sentences[r].instruction]
@@ -262,21 +263,3 @@ def layout(lines: list[str]) -> str:
                 out.append("")
             out.append(line)
     return "\n".join(out)
-
-
-def spread(hits: list[Hit], k: int) -> list[Hit]:
-    """The first ``k`` hits, with the best hit of each document among them when the pool has
-    one: a question about what each paper says needs every paper's best passage."""
-    best: dict[str, Hit] = {}
-    for hit in hits:
-        best.setdefault(hit.passage.source_id, hit)
-    kept = hits[:k]
-    for hit in best.values():
-        if hit in kept:
-            continue
-        counts = Counter(h.passage.source_id for h in kept)
-        crowded, most = counts.most_common(1)[0]
-        if most > 1:  # room is made by the most quoted document's lowest hit
-            drop = max(i for i, h in enumerate(kept) if h.passage.source_id == crowded)
-            kept = [*kept[:drop], *kept[drop + 1 :], hit]
-    return kept

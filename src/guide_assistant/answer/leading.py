@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING
 
 from guide_assistant.answer.answer_types import Wanted, holds
 from guide_assistant.answer.vocabulary import says
-from guide_assistant.settings import Settings
-from guide_assistant.text import word_count
 
 if TYPE_CHECKING:
     from guide_assistant.answer.selection import Candidate
@@ -40,21 +38,3 @@ def covering(
         if cand.score >= floor and says(focus, stems[cand.row]):
             return [cand, *ranked[:i], *ranked[i + 1 :]]
     return ranked
-
-
-def others_best(
-    ranked: list[Candidate], chosen: list[Candidate], source_of: dict[str, str], settings: Settings
-) -> list[Candidate]:
-    """The best readable sentence of each document the ``chosen`` sentences don't quote, if
-    it is relevant enough to be answered with on its own (``abstain_threshold``): a question
-    about what each paper says. ``source_of``: each passage id's document."""
-    quoted = {source_of[c.sentence.passage_id] for c in chosen}
-    extra: list[Candidate] = []
-    for cand in ranked:
-        source = source_of[cand.sentence.passage_id]
-        readable = word_count(cand.sentence.text) >= settings.prose.min_words
-        relevant = cand.score >= settings.abstain_threshold
-        if source not in quoted and readable and relevant and cand.sentence.kind != "heading":
-            quoted.add(source)
-            extra.append(cand)
-    return extra

@@ -9,13 +9,12 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
-from guide_assistant.answer.agreement import NUMBER_WORDS
 from guide_assistant.answer.answer_types import Wanted, wanted
 from guide_assistant.answer.spelling import Speller
 from guide_assistant.ingest.lexicon import Lexicon
 from guide_assistant.models import ChatMessage, QuestionError
 from guide_assistant.settings import Settings
-from guide_assistant.text import content_stems
+from guide_assistant.text import NUMBER_WORDS, content_stems
 
 FOLLOW_UP = re.compile(
     r"^\s*(and|but|so|ok|okay|what about|how about|also|then|same|is that|does that|"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from guide_assistant.answer import leading
+from guide_assistant.answer import each_document, leading
 from guide_assistant.answer.answer_types import Wanted
 from guide_assistant.answer.questions import count_named
 from guide_assistant.answer.ranking import FeatureTable, load_ranker
@@ -191,7 +191,7 @@ class Selector:
         ordered = sorted(enumerate(hits), key=lambda t: (-best.get(t[1].passage.id, -1e9), t[0]))
         return [hit for _, hit in ordered]
 
-    def leading(
+    def answer_first(
         self, ranked: list[Candidate], want: Wanted, focus: Sequence[str]
     ) -> list[Candidate]:
         """The candidates, led by the sentence that best answers what was asked."""
@@ -246,7 +246,7 @@ class Selector:
         ``each_source``: with the best readable sentence of every document ranked."""
         chosen, words = self._best_sentences(ranked)
         if each_source:
-            chosen += leading.others_best(ranked, chosen, self.source_of, self.settings)
+            chosen += each_document.others_best(ranked, chosen, self.source_of, self.settings)
         best = chosen[0].row
         rows = {c.row for c in chosen}
         following = best + 1
