@@ -106,6 +106,36 @@ def test_a_guidance_question_only_local_documents_cover_says_so(assistant):
     assert support.check(answer).faithfulness == 1.0
 
 
+def test_a_streamed_answer_from_local_documents_says_so_before_its_first_sentence(assistant):
+    """In llm mode the sentences stream: the note that the guidance doesn't cover the question
+    comes with the local sources, before any sentence it speaks for, on the page and the CLI."""
+    import io
+
+    from guide_assistant.answer.events import SentenceShown, SourcesReady
+    from guide_assistant.interfaces import terminal
+    from tests.test_llm_stream import run, streaming
+
+    question = "where do staff park according to the guidance?"
+    script = streaming("Staff park in the visitors' car park on level two [{n}].", anchor="park")
+    events, _, _ = run(assistant, script, question=question)
+    first = next(i for i, e in enumerate(events) if isinstance(e, SentenceShown))
+    sources = [e for e in events[:first] if isinstance(e, SourcesReady)]
+    assert sources
+    assert sources[-1].note == provenance.FALLBACK_NOTE
+    answer = events[-1].answer
+    assert answer.answer.startswith(provenance.FALLBACK_NOTE)
+    assert {c.kind for c in answer.citations} == {"local"}
+
+    from tests.llm_servers import scripted_server
+    from tests.test_llm_mode import in_llm_mode
+
+    with scripted_server(script) as server:
+        out = io.StringIO()
+        terminal.streamed(in_llm_mode(assistant, server.openai_url), question, out)
+    assert out.getvalue().startswith(provenance.FALLBACK_NOTE)
+    assert "visitors' car park" in out.getvalue()
+
+
 def test_the_national_guidance_only(assistant, local_settings):
     chosen = assistant.ask("where do staff park?", sources=[NATIONAL])
     only = local_settings.model_copy(update={"guidance_only": True})

@@ -9,7 +9,7 @@ from typing import Any
 
 from guide_assistant.answer import provenance, routing
 from guide_assistant.answer.abstention import Abstention
-from guide_assistant.answer.events import AnswerReady, StreamEvent
+from guide_assistant.answer.events import AnswerReady, SourcesReady, StreamEvent
 from guide_assistant.answer.extractive import Composer
 from guide_assistant.answer.language import LanguageDetector
 from guide_assistant.answer.questions import Question, Understanding
@@ -144,8 +144,9 @@ class Assistant:
         )
         answer.scope = scoped.reason
         if answer.abstained and scoped.fallback:  # the guidance doesn't cover it: say so
-            local = yield from self._answer(
-                asked, route, scoped.fallback, self.guidance_claims, until, streamed
+            local = yield from _noted(
+                self._answer(asked, route, scoped.fallback, self.guidance_claims, until, streamed),
+                provenance.FALLBACK_NOTE,
             )
             if not local.abstained:
                 answer = local
@@ -186,6 +187,19 @@ class Assistant:
             "compose": compose_ms,
         }
         return answer
+
+
+def _noted(
+    answering: Generator[StreamEvent, None, Answer], note: str
+) -> Generator[StreamEvent, None, Answer]:
+    """The events of ``answering`` with its sources sent with ``note`` (shown before its
+    first sentence, not only once the answer is complete); returns its answer."""
+    while True:
+        try:
+            event = next(answering)
+        except StopIteration as done:
+            return done.value
+        yield event.model_copy(update={"note": note}) if isinstance(event, SourcesReady) else event
 
 
 def _register_search(settings: Settings) -> RegisterSearch:

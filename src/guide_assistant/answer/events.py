@@ -16,6 +16,11 @@ class SourcesReady(BaseModel):
 
     kind: Literal["sources"] = "sources"
     citations: list[Citation] = Field(description="The passages, numbered [1]..[k].")
+    note: str | None = Field(
+        None,
+        description="Said before the sentences, as the final answer begins with it: the "
+        "guidance doesn't cover the question, so these are the user's own documents.",
+    )
 
 
 class SentenceShown(BaseModel):

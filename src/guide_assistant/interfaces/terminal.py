@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING
 
-from guide_assistant.answer.events import AnswerReady, SentenceShown
+from guide_assistant.answer.events import AnswerReady, SentenceShown, SourcesReady
 from guide_assistant.models import Answer, ChatMessage
 
 if TYPE_CHECKING:
@@ -64,7 +64,9 @@ def streamed(
     lines: list[str] = []
     answer: Answer | None = None
     for event in assistant.ask_stream(question, history, sources):
-        if isinstance(event, SentenceShown):
+        if isinstance(event, SourcesReady) and event.note:
+            out.write(f"{event.note}\n\n")  # before any sentence it speaks for
+        elif isinstance(event, SentenceShown):
             out.write(separator(lines[-1] if lines else None, event.text) + event.text)
             out.flush()
             lines.append(event.text)

@@ -147,9 +147,13 @@ def given_panel_html(citations: list[Citation], corpus_dir: Path | None = None) 
     return head + sources_html(citations, corpus_dir)
 
 
-def streaming_message(lines: list[str], citations: list[Citation], turn: int) -> str:
-    """The verified sentences of answer ``turn`` streamed so far, with [n] links."""
-    return cite_links(layout(lines), citations, f"a{turn}-source")
+def streaming_message(
+    lines: list[str], citations: list[Citation], turn: int, note: str = ""
+) -> str:
+    """The verified sentences of answer ``turn`` streamed so far, with [n] links, under the
+    ``note`` that says whose documents they come from, if any."""
+    text = cite_links(layout(lines), citations, f"a{turn}-source")
+    return f"{note}\n\n{text}" if note else text
 
 
 def cite_links(text: str, citations: list[Citation], id_prefix: str) -> str:

@@ -59,16 +59,17 @@ def respond(
     turn = len(turns) + 1
     given: list[Citation] = []
     lines: list[str] = []
+    note = ""  # said above the sentences when they come from the user's own documents
     answer: Answer | None = None
     try:
         for event in assistant.ask_stream(question or "", history(turns), sources):
             if isinstance(event, SourcesReady):
-                given = event.citations
+                given, note = event.citations, event.note or ""
                 panel = render.given_panel_html(given, corpus_dir)
                 yield "", [*chat, asked], panel, gr.skip(), CHECKING
             elif isinstance(event, SentenceShown):
                 lines.append(event.text)
-                text = render.streaming_message(lines, given, turn)
+                text = render.streaming_message(lines, given, turn, note)
                 reply = {"role": "assistant", "content": text}
                 yield gr.skip(), [*chat, asked, reply], gr.skip(), gr.skip(), gr.skip()
             elif isinstance(event, AnswerReady):
@@ -82,7 +83,7 @@ def respond(
         log.error("answer failed: %s", type(exc).__name__)
         gr.Warning(GENERIC_ERROR)
         if lines:  # what was shown stays: each sentence of it was checked
-            text = render.streaming_message(lines, given, turn)
+            text = render.streaming_message(lines, given, turn, note)
             chat = [*chat, asked, {"role": "assistant", "content": text}]
         yield question, _notice(chat, GENERIC_ERROR), gr.skip(), turns, gr.skip()
         return
