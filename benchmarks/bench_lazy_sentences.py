@@ -14,7 +14,6 @@ vectors); check them with evals/ or bench_ingest.py.
 
 from __future__ import annotations
 
-import re
 import sys
 import tempfile
 import time
@@ -37,14 +36,14 @@ def copies(folder: Path, corpus_dir: Path) -> dict[str, str]:
     mapping = {}
     for entry in corpus.load_manifest(corpus_dir)["documents"]:
         text = (corpus_dir / entry["file"]).read_text()
-        body = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.DOTALL)
+        body = text[corpus.parse_front_matter(text)[1] :]
         path = folder / f"local-{entry['source_id']}.md"
         path.write_text(body)
         mapping[entry["source_id"]] = corpus.user_source_id(path)
     return mapping
 
 
-def run(settings: Settings, mapping: dict[str, str] | None) -> dict[str, float]:
+def run(settings: Settings, mapping: dict[str, str]) -> dict[str, float]:
     from guide_assistant.assistant import Assistant
     from guide_assistant.evaluation import metrics
     from guide_assistant.index import build as indexing
@@ -56,17 +55,17 @@ def run(settings: Settings, mapping: dict[str, str] | None) -> dict[str, float]:
     docs = assistant.index.manifest["documents"]
     texts = {d["source_id"]: Path(d["path"]).read_text() for d in docs}
     items = metrics.load_golden(ROOT / "evals" / "dev.jsonl")
-    if mapping:  # the copies' texts have no front matter: re-find each quote in them
-        items = [i for i in items if i.evidence and i.in_scope and not i.history]
-        for item in items:
-            for ev in item.evidence:
-                ev.source_id = mapping.get(ev.source_id, ev.source_id)
-        ask, local = assistant.ask, list(mapping.values())
+    # The copies' texts have no front matter: each quote is found again in them.
+    items = [i for i in items if i.evidence and i.in_scope and not i.history]
+    for item in items:
+        for ev in item.evidence:
+            ev.source_id = mapping.get(ev.source_id, ev.source_id)
+    ask, local = assistant.ask, list(mapping.values())
 
-        def ask_the_copies(question, history=None, sources=None):  # type: ignore[no-untyped-def]
-            return ask(question, history, sources=local)
+    def ask_the_copies(question, history=None, sources=None):  # type: ignore[no-untyped-def]
+        return ask(question, history, sources=local)
 
-        assistant.ask = ask_the_copies  # type: ignore[method-assign]
+    assistant.ask = ask_the_copies  # type: ignore[method-assign]
     summary = metrics.summarise(metrics.run(assistant, items, texts))
     return {
         "items": len(items),

@@ -176,3 +176,13 @@ def test_a_second_ingest_at_once_is_refused(settings):
         pytest.raises(indexing.IndexBusy, match="another ingest"),
     ):
         indexing.build(settings)
+
+
+def test_new_vector_search_settings_make_a_new_build(monkeypatch, settings):
+    """Chroma keeps a collection's search settings from when it was made: a build made with
+    other ones is not reused."""
+    from guide_assistant.index import chroma
+
+    before = indexing.fingerprint(settings)
+    monkeypatch.setattr(chroma, "HNSW", {**chroma.HNSW, "ef_search": 10})
+    assert indexing.fingerprint(settings) != before

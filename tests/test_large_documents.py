@@ -52,7 +52,7 @@ def test_only_the_long_user_document_goes_without_sentence_vectors(lazy):
     rows = {s.passage_id.split(":")[0] for s in index.sentences}
     assert {"doc-a", "doc-b", "user-keys", "user-handbook"} <= rows
     handbook = [i for i, s in enumerate(index.sentences) if s.passage_id.startswith("user-hand")]
-    assert index.sentence_vectors.lazy == len(handbook)  # every handbook row, nothing else
+    assert index.sentence_vectors.pending == len(handbook)  # every handbook row, nothing else
     stored = np.load(index.build / "vectors.npy")
     assert len(stored) == len(index.passages) + len(index.sentences) - len(handbook)
     in_chroma = index.sentence_store.client.get(where={"source_id": "user-handbook"})

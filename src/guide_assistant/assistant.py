@@ -7,7 +7,7 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-from guide_assistant.answer import provenance, routing
+from guide_assistant.answer import everyday, provenance, routing
 from guide_assistant.answer.abstention import Abstention
 from guide_assistant.answer.events import AnswerReady, SourcesReady, StreamEvent
 from guide_assistant.answer.extractive import Composer
@@ -35,6 +35,7 @@ class Assistant:
     def __init__(self, settings: Settings, loaded: store.LoadedIndex, embedder: Embedder):
         self.settings = settings
         self.language = LanguageDetector(settings)  # first: its model loads in the background
+        everyday.warm()  # and so do the word lists the abstain stage reads
         self.index = loaded
         self.embedder = embedder
         loaded.sentence_vectors.embed = embedder.embed_few  # a lazy source's, when first retrieved

@@ -207,7 +207,7 @@ class Settings(BaseSettings, LLMSettings):
     abstain_everyday_zipf: float = Field(
         5.0,
         description="Words at least this common in everyday English (wordfreq's Zipf scale: 5 "
-        "is once per 100,000 words; 'kind', 'look', 'usually') are how a question is phrased, "
+        "is once per 10,000 words; 'kind', 'look', 'usually') are how a question is phrased, "
         "not what it is about: they don't count for the coverage signal. Calibrated on dev.",
     )
     abstain_uncovered_threshold: float = Field(

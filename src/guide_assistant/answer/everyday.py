@@ -4,6 +4,7 @@ everyday English; what it is about ('salary', 'warrant', 'onboarding') is rarer.
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 
 
@@ -14,3 +15,8 @@ def zipf(word: str) -> float:
     from wordfreq import zipf_frequency
 
     return float(zipf_frequency(word, "en"))
+
+
+def warm() -> None:
+    """Load the word lists in the background (about 0.5 s), not within the first answer."""
+    threading.Thread(target=zipf, args=("the",), name="wordfreq", daemon=True).start()

@@ -79,9 +79,11 @@ def fingerprint(settings: Settings) -> dict[str, Any]:
             [Path(m.__file__ or "") for m in (chunking, corpus, readers, instructions)]
             + [instructions.PATTERNS]
         ),
+        # Chroma keeps a collection's search settings from when it was made: new ones rebuild.
         "chroma": [settings.chroma_mode, settings.chroma_host, settings.chroma_port]
         if settings.chroma_mode == "server"
         else ["embedded"],
+        "hnsw": chroma.HNSW,
         "versions": store.library_versions(),
     }
 

@@ -24,7 +24,7 @@ class SentenceVectors:
         self.texts = texts
         self.embed: Embed | None = None
         self.embedded_on_demand = 0
-        self.pending = int(missing.sum())  # kept, so a complete index reads at array speed
+        self.pending = int(missing.sum())  # rows still without a vector: 0 reads at array speed
         self._filling = threading.Lock()  # two chats must not embed the same rows twice
 
     @classmethod
@@ -33,11 +33,6 @@ class SentenceVectors:
 
     def __len__(self) -> int:
         return len(self.vectors)
-
-    @property
-    def lazy(self) -> int:
-        """Rows still without a vector."""
-        return self.pending
 
     def _fill(self, rows: list[int]) -> None:
         with self._filling:
@@ -52,6 +47,8 @@ class SentenceVectors:
             self.pending -= len(todo)
 
     def __getitem__(self, rows: int | list[int]) -> np.ndarray:
-        if self.pending:
+        # Only rows still without a vector take the lock: the editions' rows, embedded at
+        # ingest, are read at array speed while another chat embeds a lazy document's.
+        if self.pending and self.missing[rows].any():
             self._fill([int(r) for r in np.atleast_1d(rows)])
         return self.vectors[rows]
