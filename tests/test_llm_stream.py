@@ -98,7 +98,10 @@ def test_the_guard_fed_word_by_word_judges_as_the_whole_reply_does(reply):
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_a_faithful_answer_streams_every_sentence_in_order_after_its_sources(assistant, provider):
-    script = streaming(FIRST, SECOND, token_delay_s=0.01)
+    # The server goes quiet for a second just after the first sentence (and the next word,
+    # which shows it has ended): the sentence must be out during that pause, whatever the load.
+    pause_at = len(Reply(FIRST).words()) + 1
+    script = streaming(FIRST, SECOND, token_delay_s=0.01, stall_after=pause_at, stall_s=1.0)
     events, sent, server = run(assistant, script, provider)
     assert isinstance(events[0], SourcesReady)
     assert any(ANCHOR in c.text for c in events[0].citations)
@@ -109,7 +112,7 @@ def test_a_faithful_answer_streams_every_sentence_in_order_after_its_sources(ass
     # The first sentence was out before the model had finished writing.
     total = len(Reply(" ".join([FIRST, SECOND])).words())
     first_at = sent[next(i for i, e in enumerate(events) if isinstance(e, SentenceShown))]
-    assert first_at < total
+    assert first_at <= pause_at < total
     answer = final(events)
     assert answer.mode == "llm"
     assert answer.model == MODEL

@@ -155,3 +155,27 @@ def _poll(page, server: ScriptedServer, sent_at_start: int) -> list[tuple[int, s
             return polled
         time.sleep(0.05)
     raise AssertionError("the answer did not finish")
+
+
+def test_an_error_mid_stream_keeps_what_was_shown_and_stops_saying_it_is_writing(tmp_path):
+    """A failure after some sentences: they stay (each was checked), a notice follows, and
+    the status no longer claims the answer is being written."""
+    from guide_assistant.answer.events import SentenceShown, SourcesReady
+    from guide_assistant.interfaces.web import replies
+
+    class Breaking:  # an assistant whose answering fails after its first sentence
+        def ask_stream(self, question, history, sources):
+            yield SourcesReady(citations=[])
+            yield SentenceShown(text="Supervision is monthly.")
+            raise RuntimeError("the index went away")
+
+    updates = list(replies.respond(Breaking(), tmp_path, "how often?", [], None, []))
+    assert updates[0][-1] == replies.CHECKING
+    box, chat, _panel, turns, status = updates[-1]
+    assert status == ""
+    assert box == "how often?"  # the question is kept to try again
+    assert [m["content"] for m in chat][-2:] == [
+        "Supervision is monthly.",
+        f"**Note:** {replies.GENERIC_ERROR}",
+    ]
+    assert turns == []

@@ -39,7 +39,7 @@ from guide_assistant.answer.extractive import layout
 from guide_assistant.answer.guard import MARKER, Kept, SentenceGuard
 from guide_assistant.answer.questions import Question
 from guide_assistant.answer.retrieval import Retrieved
-from guide_assistant.answer.written import UNAVAILABLE, UNVERIFIED, Writer
+from guide_assistant.answer.written import UNAVAILABLE, UNVERIFIED, Writer, evidence_quotes
 from guide_assistant.llm import streaming
 from guide_assistant.llm.client import LLMFailure
 from guide_assistant.models import Answer, Citation, Verification
@@ -167,12 +167,7 @@ def _written(
 ) -> Answer:
     """The sentences shown, with the passages they cite (numbered as shown) and the passage
     sentences backing them highlighted."""
-    quotes: dict[int, list[str]] = {}
-    for kept in progress.guarding.result.kept:
-        for n in dict.fromkeys(kept.sentence.markers):
-            evidence = kept.evidence
-            if evidence and evidence in given[n - 1].text and evidence not in quotes.get(n, []):
-                quotes.setdefault(n, []).append(evidence)
+    quotes = evidence_quotes(progress.guarding.result.kept, [c.text for c in given])
     cited = sorted({n for k in progress.guarding.result.kept for n in k.sentence.markers})
     citations = [given[n - 1].model_copy(update={"quotes": quotes.get(n, [])}) for n in cited]
     return Answer(

@@ -16,7 +16,7 @@ from llama_index.core.base.llms.types import ChatMessage as LlamaMessage
 
 from guide_assistant.answer import prompting
 from guide_assistant.answer.extractive import Composer, layout
-from guide_assistant.answer.guard import Guarded, guard
+from guide_assistant.answer.guard import Guarded, Kept, guard
 from guide_assistant.answer.questions import Question
 from guide_assistant.answer.retrieval import Retrieved
 from guide_assistant.llm.client import ChatModel, LLMFailure
@@ -136,14 +136,10 @@ class Writer:
     ) -> Answer:
         """The kept sentences, their markers renumbered 1.. in order of first citation."""
         numbers: dict[int, int] = {}
-        quotes: dict[int, list[str]] = {}
+        quotes = evidence_quotes(guarded.kept, [p.text for p in passages])
         lines = []
         for kept in guarded.kept:
             marks = [numbers.setdefault(n, len(numbers) + 1) for n in kept.sentence.markers]
-            for n in dict.fromkeys(kept.sentence.markers):
-                text = passages[n - 1].text
-                if kept.evidence and kept.evidence in text:
-                    quotes.setdefault(n, []).append(kept.evidence)
             lines.append(kept.line(marks))
         scores = {h.passage.id: h.score for h in found.hits}
         citations: list[Citation] = [
@@ -178,3 +174,14 @@ class Writer:
         return extractive.model_copy(
             update={"mode": "extractive", "note": note, "verification": verification}
         )
+
+
+def evidence_quotes(kept: Sequence[Kept], texts: Sequence[str]) -> dict[int, list[str]]:
+    """Each cited passage's sentences that back the kept sentences citing it (``texts``: the
+    passages' texts, marker n at n - 1), each once, to highlight under its citation."""
+    quotes: dict[int, list[str]] = {}
+    for k in kept:
+        for n in dict.fromkeys(k.sentence.markers):
+            if k.evidence and k.evidence in texts[n - 1] and k.evidence not in quotes.get(n, []):
+                quotes.setdefault(n, []).append(k.evidence)
+    return quotes

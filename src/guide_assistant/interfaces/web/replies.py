@@ -85,7 +85,8 @@ def respond(
         if lines:  # what was shown stays: each sentence of it was checked
             text = render.streaming_message(lines, given, turn, note)
             chat = [*chat, asked, {"role": "assistant", "content": text}]
-        yield question, _notice(chat, GENERIC_ERROR), gr.skip(), turns, gr.skip()
+        # "Writing the answer…" no longer holds; the panel stays: the shown sentences cite it.
+        yield question, _notice(chat, GENERIC_ERROR), gr.skip(), turns, ""
         return
     assert answer is not None  # the pipeline always ends with its answer
     shown = layout(lines)
