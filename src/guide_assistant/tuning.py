@@ -52,7 +52,7 @@ class ProseTuning(BaseModel):
     min_words: int = Field(4, description="Shorter fragments are not quoted on their own.")
     max_passages: int = Field(3, description="Most passages one prose answer quotes from.")
     order_window: float = Field(
-        2.0,
+        3.0,
         description="With the learned ranker: sentences more than this far below the best "
         "(in log-odds) are not quoted beside it.",
     )
