@@ -26,14 +26,14 @@ from guide_assistant.settings import Settings, offline_environment  # noqa: E402
 
 def collect(assistant, items, texts):
     """Per item: (features, labels, hand scores) of its candidate sentences."""
-    from guide_assistant.evaluation.metrics import evidence_span
+    from guide_assistant.evaluation.metrics import evidence_spans
 
     groups = []
     for item in items:
         spans = [
             (e.source_id, span)
             for e in item.evidence
-            if (span := evidence_span(texts.get(e.source_id, ""), e.quote))
+            for span in evidence_spans(texts.get(e.source_id, ""), e.quote)
         ]
         if not item.in_scope or not spans:
             continue

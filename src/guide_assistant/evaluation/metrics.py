@@ -77,28 +77,27 @@ def load_golden(path: Path) -> list[GoldenItem]:
     return [GoldenItem.model_validate_json(line) for line in path.read_text().splitlines() if line]
 
 
-def evidence_span(text: str, quote: str) -> tuple[int, int] | None:
-    """Where a quote stands in a document's text, allowing for whitespace and emphasis marks."""
+def evidence_spans(text: str, quote: str) -> list[tuple[int, int]]:
+    """Everywhere a quote stands in a document's text, allowing for whitespace and emphasis
+    marks. A quote is text, not a place: a list the document gives twice (in its summary and
+    its body) is evidence in both."""
     kept = [i for i, ch in enumerate(text) if ch != "*"]  # offsets of the text without '*'
     plain = "".join(text[i] for i in kept)
-    match = re.search(loose_pattern(quote.replace("*", "")), plain)
-    if not match:
-        return None
-    return kept[match.start()], kept[match.end() - 1] + 1
+    return [
+        (kept[m.start()], kept[m.end() - 1] + 1)
+        for m in re.finditer(loose_pattern(quote.replace("*", "")), plain)
+        if m.end() > m.start()
+    ]
 
 
 def evidence_ids(item: GoldenItem, passages: list[Passage], texts: dict[str, str]) -> set[str]:
     """Passages that hold at least half of some evidence quote of the item."""
     ids = set()
     for ev in item.evidence:
-        span = evidence_span(texts.get(ev.source_id, ""), ev.quote)
-        if span is None:
-            continue
-        need = (span[1] - span[0]) / 2
-        for p in passages:
-            if p.source_id == ev.source_id:
-                overlap = min(p.end, span[1]) - max(p.start, span[0])
-                if overlap >= need:
+        for start, end in evidence_spans(texts.get(ev.source_id, ""), ev.quote):
+            need = (end - start) / 2
+            for p in passages:
+                if p.source_id == ev.source_id and min(p.end, end) - max(p.start, start) >= need:
                     ids.add(p.id)
     return ids
 

@@ -1,0 +1,45 @@
+"""Where the eval finds a golden item's evidence: every passage that holds a quote."""
+
+from __future__ import annotations
+
+from guide_assistant.evaluation.metrics import GoldenItem, evidence_ids, evidence_spans
+from guide_assistant.models import Passage
+
+LISTED = "Enabling citizens to access services."
+TEXT = (
+    f"# Summary\n\nThe roles in short. {LISTED}\n\n# Roles\n\nIn full: **Enabling citizens** "
+    "to access   services.\n\n# Other\n\nNothing of the sort here.\n"
+)
+
+
+def _passages() -> list[Passage]:
+    cuts = [TEXT.index("# Summary"), TEXT.index("# Roles"), TEXT.index("# Other"), len(TEXT)]
+    return [
+        Passage(id=f"doc-{n}", source_id="doc", title="Doc", section=[], text=TEXT[a:b], start=a, end=b)
+        for n, (a, b) in enumerate(zip(cuts, cuts[1:]))
+    ]
+
+
+def _item(quote: str) -> GoldenItem:
+    return GoldenItem.model_validate(
+        {
+            "id": "x",
+            "kind": "list",
+            "persona": "hr",
+            "question": "what are the roles?",
+            "answer": "...",
+            "evidence": [{"source_id": "doc", "quote": quote}],
+        }
+    )
+
+
+def test_a_quote_the_document_gives_twice_is_evidence_in_both_places():
+    spans = evidence_spans(TEXT, LISTED)
+    assert len(spans) == 2  # once plain, once with emphasis marks and wider spaces
+    assert [TEXT[a:b].replace("*", "").split() for a, b in spans] == [LISTED.split()] * 2
+    assert evidence_ids(_item(LISTED), _passages(), {"doc": TEXT}) == {"doc-0", "doc-1"}
+
+
+def test_a_quote_given_once_is_evidence_only_where_it_stands():
+    assert evidence_ids(_item("The roles in short."), _passages(), {"doc": TEXT}) == {"doc-0"}
+    assert evidence_ids(_item("Not in the text at all."), _passages(), {"doc": TEXT}) == set()
