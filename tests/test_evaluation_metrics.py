@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from guide_assistant.evaluation.metrics import GoldenItem, evidence_ids, evidence_spans
 from guide_assistant.models import Passage
 
@@ -15,8 +17,8 @@ TEXT = (
 def _passages() -> list[Passage]:
     cuts = [TEXT.index("# Summary"), TEXT.index("# Roles"), TEXT.index("# Other"), len(TEXT)]
     return [
-        Passage(id=f"doc-{n}", source_id="doc", title="Doc", section=[], text=TEXT[a:b], start=a, end=b)
-        for n, (a, b) in enumerate(zip(cuts, cuts[1:]))
+        Passage(id=f"d-{n}", source_id="doc", title="D", section=[], text=TEXT[a:b], start=a, end=b)
+        for n, (a, b) in enumerate(itertools.pairwise(cuts))
     ]
 
 
@@ -37,9 +39,9 @@ def test_a_quote_the_document_gives_twice_is_evidence_in_both_places():
     spans = evidence_spans(TEXT, LISTED)
     assert len(spans) == 2  # once plain, once with emphasis marks and wider spaces
     assert [TEXT[a:b].replace("*", "").split() for a, b in spans] == [LISTED.split()] * 2
-    assert evidence_ids(_item(LISTED), _passages(), {"doc": TEXT}) == {"doc-0", "doc-1"}
+    assert evidence_ids(_item(LISTED), _passages(), {"doc": TEXT}) == {"d-0", "d-1"}
 
 
 def test_a_quote_given_once_is_evidence_only_where_it_stands():
-    assert evidence_ids(_item("The roles in short."), _passages(), {"doc": TEXT}) == {"doc-0"}
+    assert evidence_ids(_item("The roles in short."), _passages(), {"doc": TEXT}) == {"d-0"}
     assert evidence_ids(_item("Not in the text at all."), _passages(), {"doc": TEXT}) == set()
