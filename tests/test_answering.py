@@ -256,6 +256,7 @@ def test_an_abstention_says_why(assistant):
         ("how much does AMHP training cost the trust?", "an amount of money"),
         ("how long does a secondment agreement last?", "a duration or frequency"),
         ("what date must the AMHP supervision protocol be agreed by?", "a date"),
+        ("who is the principal social worker at Riverside Mental Health Trust?", "a name"),
     ],
 )
 def test_a_question_for_a_figure_the_sources_lack_gets_doesnt_say(assistant, question, what):
@@ -271,6 +272,21 @@ def test_a_figure_the_sources_give_is_answered_with_it(assistant):
     answer = assistant.ask("how many hrs of AMHP training a year do I need?")
     assert not answer.abstained
     assert "18 hours" in answer.answer.split("[1]")[0]  # the sentence with the figure leads
+
+
+def test_a_name_the_sources_give_is_answered_with_it(assistant):
+    """A person's name counts; the question's own names and the sources' bodies don't."""
+    answer = assistant.ask(
+        "what's the name of the person thanked for managing consultation responses?"
+    )
+    assert not answer.abstained
+    assert "Emma Burgum" in answer.answer
+    check = assistant.abstention.names_someone
+    assert check("Particular thanks are due to Emma Burgum for this.", "who did it?")
+    assert not check(
+        "Particular thanks are due to Emma Burgum for this.", "is emma burgum thanked?"
+    )
+    assert not check("Members of the British Association of Social Workers agreed.", "who?")
 
 
 def test_the_packaged_ranker_matches_the_features_it_orders_by():

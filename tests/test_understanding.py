@@ -196,6 +196,11 @@ def test_the_question_stage_keeps_what_was_typed_and_searches_the_mended_text(un
         ("what agenda for change band should a PSW be on?", AnswerType.AMOUNT),
         ("what pay band is an AMHP lead?", AnswerType.AMOUNT),
         ("what does band 6 mean for me?", AnswerType.DEFINITION),
+        ("who is the principal social worker at Riverside Trust?", AnswerType.PERSON),
+        ("what's the name of the AMHP lead?", AnswerType.PERSON),
+        ("who is the regulator for social work in england?", AnswerType.OTHER),  # a body
+        ("who is the social work lead at board level?", AnswerType.OTHER),  # a level
+        ("who should be the lead for social work in our trust?", AnswerType.OTHER),  # a role
     ],
 )
 def test_the_kind_of_answer_a_question_wants(question, kind):

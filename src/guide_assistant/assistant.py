@@ -57,6 +57,7 @@ class Assistant:
             self.composer.selector.stems,
             [" ".join(p.section) for p in loaded.passages],
             [s.text for s in loaded.sentences],
+            [*loaded.lexicon.glossary.values(), *loaded.lexicon.names.values()],
         )
         self.writer = Writer(settings, self.composer)  # llm mode
         if settings.answer_mode == "llm":

@@ -15,7 +15,9 @@ named in ``Settings.abstain_calibrated_with``.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from guide_assistant.answer import answer_types, everyday
@@ -52,6 +54,7 @@ class Abstention:
         sentence_stems: list[set[str]],
         extra: list[str],
         sentence_texts: list[str] | None = None,
+        bodies: Iterable[str] = (),
     ):
         self.settings = settings
         self.stems = sentence_stems
@@ -59,6 +62,11 @@ class Abstention:
         self.vocabulary = set().union(*sentence_stems, *(content_stems(t) for t in extra))
         self.frequency = Counter(w for stems in sentence_stems for w in stems)
         self.common = settings.abstain_common_share * len(sentence_stems)
+        # Words the sources also write in lower case are common nouns ('Social Work'), and
+        # the words of the bodies they name ('British Association of Social Workers', mined
+        # at ingest) name organisations: a person's name is made of neither ('Ruth Allen').
+        self.lowercase = {w for t in self.texts for w in re.findall(r"\b[a-z][\w'’-]*", t)}
+        self.lowercase |= {w for b in bodies for w in re.findall(r"[\w'’-]+", b.lower())}
 
     def signals(self, question: str, query: str, relevance: float, rows: list[int]) -> Signals:
         stems = self.topical(query)
@@ -114,6 +122,8 @@ class Abstention:
         sentence sharing one of the question's distinctive words. Other kinds pass."""
         if not want.checkable or not self.texts:
             return True
+        if want.type is AnswerType.PERSON:
+            return any(self.names_someone(self.texts[r], question) for r in rows)
         if want.unit and not answer_types.counts_time(want):
             focus: set[str] = set()
         else:
@@ -125,6 +135,16 @@ class Abstention:
         return any(
             answer_types.holds(want, self.texts[r]) and (not focus or focus & self.stems[r])
             for r in rows
+        )
+
+    def names_someone(self, sentence: str, question: str) -> bool:
+        """Whether a sentence gives a person's name the question doesn't: a run of words the
+        sources only ever capitalise, none a word of a body they name ('who is the PSW at
+        X?' is not answered by a sentence naming X, nor one naming an association)."""
+        asked = {w.lower() for w in re.findall(r"[\w'’-]+", question)}
+        return any(
+            all(w.lower() not in self.lowercase and w.lower() not in asked for w in run)
+            for run in answer_types.names(sentence)
         )
 
     def topical(self, text: str) -> list[str]:

@@ -22,6 +22,7 @@ class AnswerType(StrEnum):
     DURATION = "duration"  # how long or how often: "how long does approval last…"
     DATE = "date"  # a date or a deadline: a day or a month, not only a year
     YEAR = "year"
+    PERSON = "person"  # who holds a post somewhere: "who is the principal social worker at…"
     YES_NO = "yes_no"
     DEFINITION = "definition"
     PROCEDURE = "procedure"
@@ -41,7 +42,14 @@ class Wanted(BaseModel):
 
 
 CHECKABLE = frozenset(
-    {AnswerType.AMOUNT, AnswerType.MONEY, AnswerType.DURATION, AnswerType.DATE, AnswerType.YEAR}
+    {
+        AnswerType.AMOUNT,
+        AnswerType.MONEY,
+        AnswerType.DURATION,
+        AnswerType.DATE,
+        AnswerType.YEAR,
+        AnswerType.PERSON,
+    }
 )
 NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
@@ -80,6 +88,8 @@ WHEN_YEAR = re.compile(
     r"(?:19|20)\d\d\b",
     re.I,
 )
+# Two or more capitalised words after a sentence's first: 'Dr Ruth Allen', 'Bath Spa University'.
+NAME = re.compile(r"(?<=\S )(?:[A-Z][a-z][\w'’-]*\s+)+[A-Z][a-z][\w'’-]*")
 MONEY = re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:k|m|bn|pounds|euros|dollars)\b", re.I)
 
 # Question forms, in the order they are tried (the first that matches decides).
@@ -110,6 +120,18 @@ FORMS: list[tuple[AnswerType, re.Pattern[str]]] = [
             # ('what does band 6 mean' asks what it means).
             r"|\bwhat (?:(?!(?:is|are|was|were|do|does|did|should|can|could|would|will|must"
             r"|may)\b)[\w-]+ ){0,3}?(?:band|grade)\b",
+            re.I,
+        ),
+    ),
+    (
+        # Who holds a post at a named place ('who is the PSW at St Mary's?') or a name asked
+        # for outright; not who should do a thing ('who should supervise me?') nor who a
+        # body is ('who is the regulator for social work?'): the guidance names roles.
+        AnswerType.PERSON,
+        re.compile(
+            r"\bwho(?:'s|’s| is)\s+the\s+(?:[\w-]+\s+){1,5}?at\s+"
+            r"(?!(?:a|an|the|all|any|each)\b|\w+ levels?\b)\w"
+            r"|\bwhat(?:'s|’s| is) (?:the )?names? of\b",
             re.I,
         ),
     ),
@@ -188,7 +210,14 @@ def holds(want: Wanted, sentence: str) -> bool:
         return bool(YEAR.search(sentence))
     if want.type is AnswerType.AMOUNT:
         return _counts(want.unit, sentence)
+    if want.type is AnswerType.PERSON:
+        return bool(NAME.search(sentence))
     return True
+
+
+def names(sentence: str) -> list[list[str]]:
+    """The runs of capitalised words in a sentence (its first word aside), word by word."""
+    return [m.group(0).split() for m in NAME.finditer(sentence)]
 
 
 def _counts(unit: list[str], sentence: str) -> bool:

@@ -34,6 +34,7 @@ NOT_GIVEN = {
     AnswerType.DURATION: "a duration or frequency",
     AnswerType.DATE: "a date",
     AnswerType.YEAR: "a year",
+    AnswerType.PERSON: "a name",
 }
 NOT_GIVEN_TEXT = (
     "The guidance doesn't give {what} for this, so I can't answer it from the sources. "
