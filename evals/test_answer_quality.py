@@ -13,16 +13,14 @@ from __future__ import annotations
 import pytest
 
 # On test (129 items: 112 in scope, 17 out of scope); one item moves a rate by 1/112 = 0.009
-# in scope and by 1/17 = 0.059 out of scope, so the floors sit one item below what it achieves.
-# Measured on test when they were set: hit 0.893, cited 0.750, MRR 0.726-0.730, must 0.650,
-# answered 0.893, refused 0.824; hit, cited and must sit a further item lower, the near-tie
-# item that flipped between builds before the wider search (issue #10's notes have the figures
-# before each change).
+# in scope and by 1/17 = 0.059 out of scope, so the floors sit about one item below what it
+# achieves. Measured on test when they were last raised (issue #10): hit 0.902, cited 0.741,
+# MRR 0.733, must 0.671, answered 0.893, refused 0.824 (builds agree since the wider search).
 THRESHOLDS = {
-    "hit_at_k": 0.87,
+    "hit_at_k": 0.89,
     "cited_evidence": 0.73,
     "mrr": 0.71,
-    "must_include_recall": 0.63,
+    "must_include_recall": 0.65,
     "faithfulness": 1.00,
     "citation_validity": 1.00,
     "answered_in_scope": 0.88,

@@ -197,7 +197,12 @@ def test_the_question_stage_keeps_what_was_typed_and_searches_the_mended_text(un
         ("what pay band is an AMHP lead?", AnswerType.AMOUNT),
         ("what does band 6 mean for me?", AnswerType.DEFINITION),
         ("who is the principal social worker at Riverside Trust?", AnswerType.PERSON),
-        ("what's the name of the AMHP lead?", AnswerType.PERSON),
+        ("what's the name of the person who leads AMHPs?", AnswerType.PERSON),
+        ("what is the name of the regulator?", AnswerType.OTHER),  # a body
+        ("who is the person to talk to at work?", AnswerType.OTHER),
+        ("who is the social worker at most risk?", AnswerType.OTHER),
+        ("who is the lead at senior management level?", AnswerType.OTHER),
+        ("who is the lead at my trust?", AnswerType.OTHER),
         ("who is the regulator for social work in england?", AnswerType.OTHER),  # a body
         ("who is the social work lead at board level?", AnswerType.OTHER),  # a level
         ("who should be the lead for social work in our trust?", AnswerType.OTHER),  # a role

@@ -138,14 +138,19 @@ class Abstention:
         )
 
     def names_someone(self, sentence: str, question: str) -> bool:
-        """Whether a sentence gives a person's name the question doesn't: a run of words the
-        sources only ever capitalise, none a word of a body they name ('who is the PSW at
-        X?' is not answered by a sentence naming X, nor one naming an association)."""
+        """Whether a sentence gives a person's name the question doesn't: two or more
+        neighbouring words the sources only ever capitalise, none a word of a body they name
+        ('who is the PSW at X?' is not answered by a sentence naming X, nor an association).
+        The sentence's first word counts: the lower-case test already screens out 'The'."""
         asked = {w.lower() for w in re.findall(r"[\w'’-]+", question)}
-        return any(
-            all(w.lower() not in self.lowercase and w.lower() not in asked for w in run)
-            for run in answer_types.names(sentence)
-        )
+        for run in answer_types.capitalised_runs(sentence):
+            length = 0
+            for word in run:
+                ok = word.lower() not in self.lowercase and word.lower() not in asked
+                length = length + 1 if ok else 0
+                if length >= 2:
+                    return True
+        return False
 
     def topical(self, text: str) -> list[str]:
         """The stems of the text's content words that are not everyday English (at or above

@@ -3,7 +3,8 @@
 Only English question forms are read here ("how many", "how long", "what date"), never the
 corpus's words: a figure, a duration or a date is recognised in any document. The abstain
 stage uses it so that "how many weeks is the probation?" is not answered with a sentence that
-has no number of weeks in it.
+has no number of weeks in it. A person's name needs the sources' casing, so the abstain stage
+checks that kind itself (``Abstention.names_someone``).
 """
 
 from __future__ import annotations
@@ -88,8 +89,8 @@ WHEN_YEAR = re.compile(
     r"(?:19|20)\d\d\b",
     re.I,
 )
-# Two or more capitalised words after a sentence's first: 'Dr Ruth Allen', 'Bath Spa University'.
-NAME = re.compile(r"(?<=\S )(?:[A-Z][a-z][\w'’-]*\s+)+[A-Z][a-z][\w'’-]*")
+# A capitalised word: runs of them are candidate names ('Dr Ruth Allen', 'Bath Spa University').
+CAPITALISED = re.compile(r"[A-Z][a-z][\w'’-]*")
 MONEY = re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:k|m|bn|pounds|euros|dollars)\b", re.I)
 
 # Question forms, in the order they are tried (the first that matches decides).
@@ -124,14 +125,16 @@ FORMS: list[tuple[AnswerType, re.Pattern[str]]] = [
         ),
     ),
     (
-        # Who holds a post at a named place ('who is the PSW at St Mary's?') or a name asked
-        # for outright; not who should do a thing ('who should supervise me?') nor who a
-        # body is ('who is the regulator for social work?'): the guidance names roles.
+        # Who holds a post at a named place ('who is the PSW at St Mary's?') or a person's
+        # name asked for outright; not who should do a thing ('who should supervise me?'),
+        # who a body is ('who is the regulator…?'), nor 'at work', 'at my trust', 'at most
+        # risk', 'at senior management level': the guidance answers those with roles.
         AnswerType.PERSON,
         re.compile(
             r"\bwho(?:'s|’s| is)\s+the\s+(?:[\w-]+\s+){1,5}?at\s+"
-            r"(?!(?:a|an|the|all|any|each)\b|\w+ levels?\b)\w"
-            r"|\bwhat(?:'s|’s| is) (?:the )?names? of\b",
+            r"(?!(?:a|an|the|all|any|each|my|our|your|their|his|her|its|this|that|these|those"
+            r"|least|most|work|home|night|first|last|once|times?)\b|(?:[\w-]+\s+){0,2}levels?\b)"
+            r"\w|\bwhat(?:'s|’s| is| are)? the names? of (?:the )?(?:person|people|individual)",
             re.I,
         ),
     ),
@@ -210,14 +213,18 @@ def holds(want: Wanted, sentence: str) -> bool:
         return bool(YEAR.search(sentence))
     if want.type is AnswerType.AMOUNT:
         return _counts(want.unit, sentence)
-    if want.type is AnswerType.PERSON:
-        return bool(NAME.search(sentence))
-    return True
+    return True  # a person's name too: only the abstain stage knows the sources' casing
 
 
-def names(sentence: str) -> list[list[str]]:
-    """The runs of capitalised words in a sentence (its first word aside), word by word."""
-    return [m.group(0).split() for m in NAME.finditer(sentence)]
+def capitalised_runs(sentence: str) -> list[list[str]]:
+    """The runs of neighbouring capitalised words in a sentence."""
+    runs: list[list[str]] = [[]]
+    for token in re.findall(r"[\w'’-]+", sentence):
+        if CAPITALISED.fullmatch(token):
+            runs[-1].append(token)
+        elif runs[-1]:
+            runs.append([])
+    return [run for run in runs if run]
 
 
 def _counts(unit: list[str], sentence: str) -> bool:
