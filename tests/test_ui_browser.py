@@ -272,10 +272,11 @@ def test_keyboard_only(page):
     page.keyboard.press("Enter")
     expect(page.locator("#chatbot .user-row")).to_have_count(1)
     expect(page.get_by_label("Your question")).to_have_value("")
-    # Back up into the answer: its [1] link opens its source entry.
+    # Back up into the answer: its last [n] link opens that source's entry.
     tab_to(page, "#chatbot a.cite", key="Shift+Tab")
+    target = page.evaluate("document.activeElement.getAttribute('href')").lstrip("#")
     page.keyboard.press("Enter")
-    entry = page.locator("#chatbot details.source").first
+    entry = page.locator(f'#chatbot details.source[id="{target}"]')
     expect(entry.locator("summary")).to_be_focused()
     expect(entry.locator("mark").first).to_be_visible()
     tab_to(page, "#fb-helpful")
