@@ -344,6 +344,51 @@ def test_a_numbered_short_form_says_the_same_number():
     assert not says(content_stems("s75"), set(content_stems("75 social workers took part")))
 
 
+def test_a_sentence_well_below_the_best_from_another_passage_must_be_about_the_ask(assistant):
+    """Built from the index's own sentences: beside a best sentence that says the question's
+    distinctive word, another passage's sentence far below it is quoted only if it says the
+    word too; a close one, or one of the same passage, needs not."""
+    from guide_assistant.answer.selection import Candidate
+    from guide_assistant.text import content_stems
+
+    selector, sentences = assistant.composer.selector, assistant.index.sentences
+    window = assistant.settings.prose
+    focus = content_stems("supervision")
+
+    def usable(r: int) -> bool:
+        return len(sentences[r].text.split()) >= 8 and not sentences[r].text.rstrip().endswith(":")
+
+    saying = [r for r, s in enumerate(sentences) if "supervision" in s.text.lower() and usable(r)]
+    lead = saying[0]
+    elsewhere = next(r for r in saying if sentences[r].passage_id != sentences[lead].passage_id)
+    other = next(
+        r
+        for r, s in enumerate(sentences)
+        if s.passage_id not in {sentences[lead].passage_id, sentences[elsewhere].passage_id}
+        and usable(r)
+        and not set(focus) & selector.stems[r]
+    )
+    far = 3.0 - (window.about_window + window.order_window) / 2  # between the two windows
+    near = 3.0 - window.about_window / 2
+
+    def chosen(row: int, order: float) -> set[int]:
+        ranked = [Candidate(lead, sentences[lead], 0, 0.7, 3.0)]
+        ranked.append(Candidate(row, sentences[row], 1, 0.6, order))
+        picked, _ = selector._best_sentences(ranked, focus)
+        return {c.row for c in picked}
+
+    assert other not in chosen(other, far)  # far below and about something else
+    assert elsewhere in chosen(elsewhere, far)  # far below but about the ask
+    assert other in chosen(other, near)  # close to the best
+    picked, _ = selector._best_sentences(
+        [
+            Candidate(lead, sentences[lead], 0, 0.7, 3.0),
+            Candidate(other, sentences[other], 1, 0.6, far),
+        ]
+    )
+    assert other in {c.row for c in picked}  # no focus given: nothing to be about
+
+
 def test_a_close_sentence_that_says_what_was_asked_leads_the_answer(assistant):
     """When the best sentence has none of the question's distinctive words, a sentence that
     has one leads, if it scores close to the best; a far one does not."""

@@ -56,6 +56,12 @@ class ProseTuning(BaseModel):
         description="With the learned ranker: sentences more than this far below the best "
         "(in log-odds) are not quoted beside it.",
     )
+    about_window: float = Field(
+        2.0,
+        description="With the learned ranker: a sentence from another passage more than this "
+        "far below the best (in log-odds) is quoted only if it, or the list it opens, says one "
+        "of the question's distinctive words (when the best sentence says one).",
+    )
     type_window: float = Field(
         0.15,
         description="Sentences that give the kind of answer asked for (a figure, a duration) "

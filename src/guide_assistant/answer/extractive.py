@@ -117,7 +117,7 @@ class Composer:
             )
             relevance = max([relevance, *(c.score for c in self._usable(plain, skip))])
         ranked = self.selector.answer_first(ranked, question.wanted, focus)
-        rows, taken = self._rows(question, route, found, ranked)
+        rows, taken = self._rows(question, route, found, ranked, focus)
         sentences = self.index.sentences
         rows = [r for r in rows if r not in skip and not sentences[r].instruction]
         return Draft(rows, taken, relevance, hits, top.row)
@@ -126,7 +126,12 @@ class Composer:
         return [c for c in ranked if c.row not in skip] if skip else ranked
 
     def _rows(
-        self, question: Question, route: Route, found: Retrieved, ranked: list[Candidate]
+        self,
+        question: Question,
+        route: Route,
+        found: Retrieved,
+        ranked: list[Candidate],
+        focus: Sequence[str] = (),
     ) -> tuple[list[int], Route]:
         """Rows for the route, falling back register → list → prose, each with its reason."""
         if route.name == "register":
@@ -147,7 +152,7 @@ class Composer:
                 return listed, Route(name="list", reason=why)
             if route.name == "list":
                 route = Route(name="prose", reason=f"{route.reason}, but no list fits it")
-        return self.selector.prose(ranked, each_source=question.across), route
+        return self.selector.prose(ranked, each_source=question.across, focus=focus), route
 
     def citation(self, n: int, passage: Passage, score: float, quotes: list[str]) -> Citation:
         return Citation(

@@ -1,5 +1,6 @@
 """Which sentence leads an answer: the best-ranked one, unless a close one answers what was
-asked better, by giving the kind of answer wanted or by saying what the question is about."""
+asked better, by giving the kind of answer wanted or by saying what the question is about;
+and the order the answer's passages are read in."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from guide_assistant.answer.vocabulary import says
 
 if TYPE_CHECKING:
     from guide_assistant.answer.selection import Candidate
+    from guide_assistant.models import Sentence
 
 
 def fitting(ranked: list[Candidate], want: Wanted, window: float) -> list[Candidate]:
@@ -38,3 +40,15 @@ def covering(
         if cand.score >= floor and says(focus, stems[cand.row]):
             return [cand, *ranked[:i], *ranked[i + 1 :]]
     return ranked
+
+
+def reading_order(rows: set[int], ranked: list[Candidate], sentences: list[Sentence]) -> list[int]:
+    """Whole passages in order of relevance; inside one, the document's own order."""
+    rank: dict[str, int] = {}
+    for c in ranked:  # each passage where the hits put it
+        rank.setdefault(sentences[c.row].passage_id, c.hit)
+    last = len(ranked)
+    first: dict[str, int] = {}
+    for row in sorted(rows, key=lambda r: rank.get(sentences[r].passage_id, last)):
+        first.setdefault(sentences[row].passage_id, len(first))
+    return sorted(rows, key=lambda r: (first[sentences[r].passage_id], sentences[r].start))

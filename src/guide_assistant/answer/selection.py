@@ -18,6 +18,7 @@ from guide_assistant.answer.answer_types import Wanted
 from guide_assistant.answer.questions import count_named
 from guide_assistant.answer.ranking import FeatureTable, load_ranker
 from guide_assistant.answer.retrieval import Hit
+from guide_assistant.answer.vocabulary import says
 from guide_assistant.index.store import LoadedIndex
 from guide_assistant.models import Sentence
 from guide_assistant.obligations.search import RegisterSearch
@@ -206,8 +207,11 @@ class Selector:
             return None if before in self.blocked else before
         return None
 
-    def _best_sentences(self, ranked: list[Candidate]) -> tuple[list[Candidate], int]:
-        """The best readable sentence and those close to it, without repeats; and their words."""
+    def _best_sentences(
+        self, ranked: list[Candidate], focus: Sequence[str] = ()
+    ) -> tuple[list[Candidate], int]:
+        """The best readable sentence and those close to it, without repeats, none aside from
+        ``focus`` (the question's distinctive stems, when the best says one); their words."""
         t = self.settings.prose
         # Fragments ("The King's Fund") read as nonsense on their own.
         readable = [
@@ -217,6 +221,7 @@ class Selector:
         ] or ranked
         chosen, words = [readable[0]], word_count(readable[0].sentence.text)
         vectors = self.index.sentence_vectors
+        about = list(focus) if focus and says(focus, self.stems[readable[0].row]) else []
         for cand in readable[1:]:
             if len(chosen) >= t.max_sentences or self._far_below(cand, chosen[0]):
                 break
@@ -224,13 +229,25 @@ class Selector:
             if words + size > self.settings.answer_max_words:
                 continue
             passages = {c.sentence.passage_id for c in chosen}
-            if cand.sentence.passage_id not in passages and len(passages) >= t.max_passages:
-                continue  # an answer that stitches many passages reads as search results
+            if cand.sentence.passage_id not in passages and (
+                len(passages) >= t.max_passages  # stitching many passages reads as search results
+                or (about and self._aside(cand, chosen[0], about))
+            ):
+                continue
             if max(float(vectors[cand.row] @ vectors[c.row]) for c in chosen) > t.redundancy:
                 continue
             chosen.append(cand)
             words += size
         return chosen, words
+
+    def _aside(self, cand: Candidate, best: Candidate, focus: Sequence[str]) -> bool:
+        """Well below the best (learned order only), and neither it nor the list it opens says
+        one of ``focus``: 'how often supervision…?' is not answered with a yearly training
+        quota from another passage merely because that gives a duration too."""
+        if self.ranker is None or cand.order >= best.order - self.settings.prose.about_window:
+            return False
+        listed = cand.sentence.text.rstrip().endswith(":") and self.whole_list(cand.row)
+        return not says(focus, set().union(*(self.stems[r] for r in listed or [cand.row])))
 
     def _far_below(self, cand: Candidate, best: Candidate) -> bool:
         """Too far below the best sentence to be quoted beside it (on the ranker's scale when
@@ -240,11 +257,13 @@ class Selector:
             return cand.order < best.order - t.order_window
         return cand.score < best.score - t.score_window
 
-    def prose(self, ranked: list[Candidate], each_source: bool = False) -> list[int]:
+    def prose(
+        self, ranked: list[Candidate], each_source: bool = False, focus: Sequence[str] = ()
+    ) -> list[int]:
         """The best few sentences with what they need to be read: the sentence an opener like
         'This…' refers to, the list a lead-in introduces; whole passages in order of relevance.
         ``each_source``: with the best readable sentence of every document ranked."""
-        chosen, words = self._best_sentences(ranked)
+        chosen, words = self._best_sentences(ranked, focus)
         if each_source:
             chosen += each_document.others_best(ranked, chosen, self.source_of, self.settings)
         best = chosen[0].row
@@ -269,17 +288,4 @@ class Selector:
                     rows.update(listed)  # a lead-in is only worth quoting with its list
                 else:
                     rows.discard(row)
-        return self.reading_order(rows, ranked)
-
-    def reading_order(self, rows: set[int], ranked: list[Candidate]) -> list[int]:
-        """Whole passages in order of relevance; inside one, the document's own order."""
-        rank: dict[str, int] = {}
-        for c in ranked:  # each passage where the hits put it
-            rank.setdefault(self.sentences[c.row].passage_id, c.hit)
-        last = len(ranked)
-        first: dict[str, int] = {}
-        for row in sorted(rows, key=lambda r: rank.get(self.sentences[r].passage_id, last)):
-            first.setdefault(self.sentences[row].passage_id, len(first))
-        return sorted(
-            rows, key=lambda r: (first[self.sentences[r].passage_id], self.sentences[r].start)
-        )
+        return leading.reading_order(rows, ranked, self.sentences)
