@@ -15,7 +15,7 @@ import pytest
 # On test (129 items: 112 in scope, 17 out of scope); one item moves a rate by 1/112 = 0.009
 # in scope and by 1/17 = 0.059 out of scope, so the floors sit about one item below what it
 # achieves. Measured on test when they were last raised (issue #10): hit 0.902, cited 0.741,
-# MRR 0.733, must 0.671, answered 0.893, refused 0.824 (builds agree since the wider search).
+# MRR 0.733, must 0.668, answered 0.893, refused 0.824 (builds agree since the wider search).
 THRESHOLDS = {
     "hit_at_k": 0.89,
     "cited_evidence": 0.73,
