@@ -173,7 +173,7 @@ class Assistant:
         composing = time.perf_counter()
         focus = self.abstention.distinctive(asked.said)
         draft = self.composer.draft(asked, route, found, skip, focus)
-        decision = self.abstention.decide(asked, draft.relevance, draft.rows, draft.best)
+        decision = self.abstention.decide(asked, draft.relevance, draft.rows, draft.best, focus)
         answer = self.composer.compose(asked, found, draft, decision)
         compose_ms = round((time.perf_counter() - composing) * 1000, 2)
         if self.settings.answer_mode == "llm":

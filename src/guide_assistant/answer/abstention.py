@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from guide_assistant.answer import answer_types, everyday
@@ -26,6 +26,8 @@ from guide_assistant.answer.questions import Question
 from guide_assistant.answer.vocabulary import says
 from guide_assistant.settings import Settings
 from guide_assistant.text import content_stems, content_words, stems
+
+LOWER_CASE = re.compile(r"\b[a-z][\w'’-]*")  # a word as written in lower case
 
 
 @dataclass
@@ -65,13 +67,22 @@ class Abstention:
         # Words the sources also write in lower case are common nouns ('Social Work'), and
         # the words of the bodies they name ('British Association of Social Workers', mined
         # at ingest) name organisations: a person's name is made of neither ('Ruth Allen').
-        self.lowercase = {w for t in self.texts for w in re.findall(r"\b[a-z][\w'’-]*", t)}
-        self.lowercase |= {w for b in bodies for w in re.findall(r"[\w'’-]+", b.lower())}
+        self.lowercase = {w for t in self.texts for w in LOWER_CASE.findall(t)}
+        self.lowercase |= {w for b in bodies for w in answer_types.TOKEN.findall(b.lower())}
 
-    def signals(self, question: str, query: str, relevance: float, rows: list[int]) -> Signals:
+    def signals(
+        self,
+        question: str,
+        query: str,
+        relevance: float,
+        rows: list[int],
+        distinctive: Sequence[str] | None = None,
+    ) -> Signals:
+        """``distinctive``: ``self.distinctive(question)``, when the caller has it already."""
         stems = self.topical(query)
         unknown = sum(w not in self.vocabulary for w in stems) / max(len(stems), 1)
-        distinctive = self.distinctive(question)
+        if distinctive is None:
+            distinctive = self.distinctive(question)
         said = set().union(*(self.stems[r] for r in rows)) if rows else set()
         covered = sum(says([w], said) for w in distinctive)
         coverage = covered / len(distinctive) if distinctive else 1.0
@@ -98,13 +109,19 @@ class Abstention:
         return self.reason(s) is not None
 
     def decide(
-        self, question: Question, relevance: float, rows: list[int], best: int | None = None
+        self,
+        question: Question,
+        relevance: float,
+        rows: list[int],
+        best: int | None = None,
+        distinctive: Sequence[str] | None = None,
     ) -> Decision:
         """The abstain stage: signals of the question and its draft, then the decision.
         Coverage also counts ``best``, the sentence relevance was measured on: the ranker may
-        lead with another sentence, but relevance and coverage must speak of the same text."""
+        lead with another sentence, but relevance and coverage must speak of the same text.
+        ``distinctive``: the distinctive stems of ``question.said``, if already found."""
         covering = rows if best is None or best in rows else [*rows, best]
-        signals = self.signals(question.said, question.query, relevance, covering)
+        signals = self.signals(question.said, question.query, relevance, covering, distinctive)
         reason = self.reason(signals) if rows else "no sentence of the sources to quote"
         missing = None
         # The figure must be about what the ask names, not a preamble's words ('HR here -',
@@ -120,10 +137,11 @@ class Abstention:
         a number of weeks) about what was asked. A count of something named ('how many
         social workers') is specific already; a bare figure, duration or date must come in a
         sentence sharing one of the question's distinctive words. Other kinds pass."""
+        if want.type is AnswerType.PERSON and self.texts:
+            asked = self._words(question)
+            return any(self._names(self.texts[r], asked) for r in rows)
         if not want.checkable or not self.texts:
             return True
-        if want.type is AnswerType.PERSON:
-            return any(self.names_someone(self.texts[r], question) for r in rows)
         if want.unit and not answer_types.counts_time(want):
             focus: set[str] = set()
         else:
@@ -142,7 +160,9 @@ class Abstention:
         neighbouring words the sources only ever capitalise, none a word of a body they name
         ('who is the PSW at X?' is not answered by a sentence naming X, nor an association).
         The sentence's first word counts: the lower-case test already screens out 'The'."""
-        asked = {w.lower() for w in re.findall(r"[\w'’-]+", question)}
+        return self._names(sentence, self._words(question))
+
+    def _names(self, sentence: str, asked: set[str]) -> bool:
         for run in answer_types.capitalised_runs(sentence):
             length = 0
             for word in run:
@@ -151,6 +171,10 @@ class Abstention:
                 if length >= 2:
                     return True
         return False
+
+    @staticmethod
+    def _words(text: str) -> set[str]:
+        return {w.lower() for w in answer_types.TOKEN.findall(text)}
 
     def topical(self, text: str) -> list[str]:
         """The stems of the text's content words that are not everyday English (at or above

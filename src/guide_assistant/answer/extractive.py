@@ -16,7 +16,7 @@ from guide_assistant.answer.answer_types import AnswerType
 from guide_assistant.answer.each_document import spread
 from guide_assistant.answer.questions import Question
 from guide_assistant.answer.retrieval import Hit, Retrieved
-from guide_assistant.answer.routing import asks_for_list, decides
+from guide_assistant.answer.routing import asks_for_list, may_list
 from guide_assistant.answer.selection import Candidate, Selector
 from guide_assistant.index.store import LoadedIndex
 from guide_assistant.models import SECTION_SEP, Answer, Citation, Passage, Resource, Route
@@ -131,7 +131,7 @@ class Composer:
         route: Route,
         found: Retrieved,
         ranked: list[Candidate],
-        focus: Sequence[str] = (),
+        focus: Sequence[str],
     ) -> tuple[list[int], Route]:
         """Rows for the route, falling back register → list → prose, each with its reason."""
         if route.name == "register":
@@ -143,8 +143,7 @@ class Composer:
                 name="list" if asks_for_list(question) else "prose",
                 reason=f"{route.reason}, but fewer than {minimum} register duties match it",
             )
-        lead_in = ranked[0].sentence.text.rstrip().endswith(":")
-        lead_in = lead_in and not decides(question) and not question.across
+        lead_in = ranked[0].sentence.text.rstrip().endswith(":") and may_list(question)
         if route.name == "list" or lead_in:
             listed = self.selector.best_list(question.ask, ranked)
             if listed:

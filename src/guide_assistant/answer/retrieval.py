@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from guide_assistant.answer.answer_types import AnswerType, Wanted, holds
+from guide_assistant.answer.answer_types import Wanted, holds
 from guide_assistant.answer.questions import Question
 from guide_assistant.index.embedding import Embedder
 from guide_assistant.index.store import LoadedIndex
@@ -122,8 +122,8 @@ class HybridRetriever:
         """Passages by their nearest sentences that give the kind of answer a question for a
         figure or a date wants: 'over 70 organisations' answers 'how many organisations…?'
         though no retriever puts its passage first."""
-        if want is None or not want.checkable or want.type is AnswerType.PERSON:
-            return []  # a name is told by the sources' casing, in the abstain stage
+        if want is None or not want.checkable:
+            return []
         sentences = self.index.sentences
         rows = [(i, int(i.rsplit("#", 1)[1])) for i in sentence_ids]
         return passages_of([i for i, row in rows if holds(want, sentences[row].text)])

@@ -37,9 +37,7 @@ def route(question: Question) -> Route:
     if question.across:  # 'what do the two papers say': not a list of two
         return Route(name="prose", reason="asks what each document says: the best of each")
     cue = LIST_CUE.search(question.ask)
-    # 'do I have to cover all five categories?' wants the sentence that decides it, not the
-    # list it names; 'does the guidance list…?' still asks for the list.
-    if cue and not decides(question):
+    if cue and may_list(question):
         return Route(name="list", reason=f"asks for a list ('{cue.group(0)}')")
     return Route(name="prose", reason="no list or duty cue: the best few sentences")
 
@@ -48,6 +46,13 @@ def decides(question: Question) -> bool:
     """True for a yes/no question that doesn't ask for a list by name: its answer is the
     sentence that decides it ('can a social worker be the RC?'), not a list near it."""
     return question.wanted.type is AnswerType.YES_NO and not ASKS_LIST.search(question.ask)
+
+
+def may_list(question: Question) -> bool:
+    """Whether a list may answer it: not a yes/no question that doesn't name a list ('do I
+    have to cover all five categories?' wants the sentence that decides it, while 'does the
+    guidance list…?' asks for the list), nor one about what each document says."""
+    return not decides(question) and not question.across
 
 
 def asks_for_list(question: Question) -> bool:

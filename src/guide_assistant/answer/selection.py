@@ -257,9 +257,7 @@ class Selector:
             return cand.order < best.order - t.order_window
         return cand.score < best.score - t.score_window
 
-    def prose(
-        self, ranked: list[Candidate], each_source: bool = False, focus: Sequence[str] = ()
-    ) -> list[int]:
+    def prose(self, ranked: list[Candidate], each_source: bool, focus: Sequence[str]) -> list[int]:
         """The best few sentences with what they need to be read: the sentence an opener like
         'This…' refers to, the list a lead-in introduces; whole passages in order of relevance.
         ``each_source``: with the best readable sentence of every document ranked."""

@@ -116,7 +116,8 @@ def name_initials(texts: list[str]) -> dict[str, str]:
     found: dict[str, set[str]] = defaultdict(set)
     for text in texts:
         for match in NAME.finditer(text):
-            # 'MAPPA and MARAC' are written as one run: each side of an 'and' may be a name.
+            # Two names joined by 'and' are matched as one run (the long forms of 'MAPPA and
+            # MARAC'): each side of an 'and' may be a name.
             for name in {match.group(0), *match.group(0).split(" and ")}:
                 parts = [w for w in re.split(r"[- ]", name) if w]
                 while parts and parts[0].lower() in CONNECTIVES:
