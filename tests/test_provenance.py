@@ -133,7 +133,29 @@ def test_a_streamed_answer_from_local_documents_says_so_before_its_first_sentenc
         out = io.StringIO()
         terminal.streamed(in_llm_mode(assistant, server.openai_url), question, out)
     assert out.getvalue().startswith(provenance.FALLBACK_NOTE)
+    assert out.getvalue().count(provenance.FALLBACK_NOTE) == 1
     assert "visitors' car park" in out.getvalue()
+
+
+def test_the_cli_says_the_local_note_only_over_what_the_local_documents_answer(assistant):
+    """When none of the model's sentences stands, the note is not printed over whatever is
+    printed instead, and never twice."""
+    import io
+
+    from guide_assistant.interfaces import terminal
+    from tests.llm_servers import scripted_server
+    from tests.test_llm_mode import in_llm_mode
+    from tests.test_llm_stream import streaming
+
+    question = "where do staff park according to the guidance?"  # answered by local documents
+    script = streaming("Staff pay four hundred pounds a month for a space [{n}].", anchor="park")
+    with scripted_server(script) as server:
+        out = io.StringIO()
+        answer = terminal.streamed(in_llm_mode(assistant, server.openai_url), question, out)
+    printed = out.getvalue()
+    assert "four hundred pounds" not in printed  # the guard let no sentence through
+    assert printed.count(provenance.FALLBACK_NOTE) == answer.answer.count(provenance.FALLBACK_NOTE)
+    assert printed.count(provenance.FALLBACK_NOTE) <= 1
 
 
 def test_the_national_guidance_only(assistant, local_settings):

@@ -63,10 +63,13 @@ def streamed(
     """Print the answer to ``question`` as it streams; returns it. Raises ``QuestionError``."""
     lines: list[str] = []
     answer: Answer | None = None
+    note: str | None = None
     for event in assistant.ask_stream(question, history, sources):
-        if isinstance(event, SourcesReady) and event.note:
-            out.write(f"{event.note}\n\n")  # before any sentence it speaks for
+        if isinstance(event, SourcesReady):
+            note = event.note  # the latest sources': said only if one of their sentences is
         elif isinstance(event, SentenceShown):
+            if note and not lines:
+                out.write(f"{note}\n\n")  # before the first sentence it speaks for
             out.write(separator(lines[-1] if lines else None, event.text) + event.text)
             out.flush()
             lines.append(event.text)
