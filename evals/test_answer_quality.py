@@ -19,7 +19,7 @@ import pytest
 THRESHOLDS = {
     "hit_at_k": 0.89,
     "cited_evidence": 0.73,
-    "mrr": 0.71,
+    "mrr": 0.72,
     "must_include_recall": 0.65,
     "faithfulness": 1.00,
     "citation_validity": 1.00,

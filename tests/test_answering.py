@@ -317,6 +317,15 @@ def test_the_pool_to_rerank_holds_each_retrievers_first_passages(assistant):
         *retriever.sparse(query, s.sparse_top_k, None)[: s.rerank_leaders],
     ]
     assert set(leaders) <= pool
+    # Control: fusion alone leaves one of them out of a pool that size.
+    from guide_assistant.answer.retrieval import HybridRetriever
+
+    fused_only = HybridRetriever(
+        index, s.model_copy(update={"rerank_leaders": 0}), retriever.embedder
+    )
+    assert not set(leaders) <= {
+        h.passage.id for h in fused_only.retrieve(query, vector, None, s.top_k + 1)
+    }
     # The answer's own passages stay top_k.
     assert len(retriever.retrieve(query, vector, None)) == s.top_k
 
