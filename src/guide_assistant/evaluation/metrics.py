@@ -11,6 +11,7 @@ import json
 import re
 import statistics
 import time
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -77,12 +78,19 @@ def load_golden(path: Path) -> list[GoldenItem]:
     return [GoldenItem.model_validate_json(line) for line in path.read_text().splitlines() if line]
 
 
+@lru_cache(maxsize=8)
+def _unmarked(text: str) -> tuple[str, tuple[int, ...]]:
+    """A document without its '*' emphasis marks, and each kept character's offset: made once
+    per document, not once per quote (about 20 ms for the HEE edition)."""
+    kept = tuple(i for i, ch in enumerate(text) if ch != "*")
+    return "".join(text[i] for i in kept), kept
+
+
 def evidence_spans(text: str, quote: str) -> list[tuple[int, int]]:
     """Everywhere a quote stands in a document's text, allowing for whitespace and emphasis
     marks. A quote is text, not a place: a list the document gives twice (in its summary and
     its body) is evidence in both."""
-    kept = [i for i, ch in enumerate(text) if ch != "*"]  # offsets of the text without '*'
-    plain = "".join(text[i] for i in kept)
+    plain, kept = _unmarked(text)
     return [
         (kept[m.start()], kept[m.end() - 1] + 1)
         for m in re.finditer(loose_pattern(quote.replace("*", "")), plain)
