@@ -186,6 +186,10 @@ def test_the_question_stage_keeps_what_was_typed_and_searches_the_mended_text(un
         ("how many weeks is the probation?", AnswerType.AMOUNT),
         ("how much does the trust pay for training?", AnswerType.MONEY),
         ("what's the starting salary?", AnswerType.MONEY),
+        ("whats the yearly fee to stay registered?", AnswerType.MONEY),  # typed without '
+        ("how much of the £4.5 billion goes to social work?", AnswerType.MONEY),
+        ("what percentage of the board must be social workers?", AnswerType.SHARE),
+        ("what proportion of hours is off the job?", AnswerType.SHARE),
         ("how often should supervision happen?", AnswerType.DURATION),
         ("what's the deadline for the health check?", AnswerType.DATE),
         ("which year did registration start?", AnswerType.YEAR),
@@ -236,6 +240,24 @@ def test_a_count_needs_a_number_of_the_counted_thing():
     assert holds(wanted("what's the deadline?"), "Returns are due by 30 September.")
     assert not holds(wanted("how much does it cost?"), "It costs 160 participants.")
     assert holds(wanted("how much does it cost?"), "It costs £2,000 a place.")
+
+
+def test_a_figure_the_question_states_does_not_answer_it():
+    """'Of the £4.5 billion, how much…?' is not answered by the sentence giving £4.5 billion,
+    nor 'what percentage … by 2021/22?' by one saying 'by 2021/22': each only repeats what
+    was asked. A figure inside a longer one still stands: '2' is no part of '2021'."""
+    money = wanted("how much of the £4.5 billion is ring-fenced?")
+    assert money.stated == ["4.5 billion"]
+    assert not holds(money, "The plan includes £4.5 billion of new funding.")
+    assert holds(money, "Of that, £20 million is ring-fenced.")
+    share = wanted("what percentage of leaders must be BAME by 2021/22?")
+    assert not holds(share, "Every organisation will set a target for its leaders by 2021/22.")
+    assert not holds(share, "Black and minority ethnic leaders are under-represented.")
+    assert holds(share, "A minimum of 20% of the apprentice's paid hours.")
+    assert holds(share, "Half of the leaders should come from the profession.")
+    hours = wanted("how many hours of the 2 days are training?")
+    assert holds(hours, "In 2021, 12 hours were training.")
+    assert not holds(share, "It works with the third sector.")  # an ordinal, not a share
 
 
 def test_a_figure_need_not_repeat_the_question_form_only_its_topic():

@@ -20,6 +20,7 @@ from guide_assistant.text import STOPWORDS, content_stems, words
 class AnswerType(StrEnum):
     AMOUNT = "amount"  # a number or quantity: "how many social workers…"
     MONEY = "money"  # a sum of money: "how much does it cost…"
+    SHARE = "share"  # a percentage or proportion: "what proportion of the hours…"
     DURATION = "duration"  # how long or how often: "how long does approval last…"
     DATE = "date"  # a date or a deadline: a day or a month, not only a year
     YEAR = "year"
@@ -35,6 +36,11 @@ class Wanted(BaseModel):
 
     type: AnswerType = AnswerType.OTHER
     unit: list[str] = Field(default_factory=list, description="Stems of the counted noun.")
+    stated: list[str] = Field(
+        default_factory=list,
+        description="Figures the question states itself ('of the £4.5 billion, how much…'): "
+        "a sentence repeating them does not give the figure asked for.",
+    )
 
     @property
     def checkable(self) -> bool:
@@ -45,7 +51,14 @@ class Wanted(BaseModel):
 # A person's name is checked too, but by the abstain stage, which knows the sources' casing
 # (``Abstention.names_someone``): no sentence shows a name on its own.
 CHECKABLE = frozenset(
-    {AnswerType.AMOUNT, AnswerType.MONEY, AnswerType.DURATION, AnswerType.DATE, AnswerType.YEAR}
+    {
+        AnswerType.AMOUNT,
+        AnswerType.MONEY,
+        AnswerType.SHARE,
+        AnswerType.DURATION,
+        AnswerType.DATE,
+        AnswerType.YEAR,
+    }
 )
 NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
@@ -86,6 +99,15 @@ WHEN_YEAR = re.compile(
 )
 # A capitalised word: runs of them are candidate names ('Dr Ruth Allen', 'Bath Spa University').
 CAPITALISED = re.compile(r"[A-Z][a-z][\w'’-]*")
+# A figure as written, with its scale: '4.5 billion', '2021/22', '20,500'.
+FIGURE = re.compile(r"(?:\d[\d,.:/]*\d|\d)(?:\s?(?:thousand|million|billion|bn|m|k)\b)?", re.I)
+# A share as written: '20%', '20 per cent', 'half', 'a third', 'one in four'.
+SHARE = re.compile(
+    r"\d\s?%|\bper ?cent\b|\bhalf\b"
+    r"|\b(?:a|one|two|three|four)[\s-](?:thirds?|quarters?|fifths?|tenths?)\b"
+    r"|\b(?:\d+|one|two|three|four|five) in (?:\d+|two|three|four|five|ten)\b",
+    re.I,
+)
 MONEY = re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:k|m|bn|pounds|euros|dollars)\b", re.I)
 
 # Question forms, in the order they are tried (the first that matches decides).
@@ -95,9 +117,13 @@ FORMS: list[tuple[AnswerType, re.Pattern[str]]] = [
         re.compile(
             r"\bhow much\b.*\b(?:cost|costs|pay|paid|pays|worth|charge|charged|spend|spent|fund"
             r"|funded|earn|salary|budget|price|fee)\b|\b(?:salary|price|fee|cost) (?:of|for|is)\b"
-            r"|\bwhat(?:'s| is| are)? (?:the |our |my )?(?:\w+ )?(?:salary|price|fee|cost)\b",
+            r"|\bwhat(?:'s|’s|s| is| are)? (?:the |our |my )?(?:\w+ )?(?:salary|price|fee|cost)\b",
             re.I,
         ),
+    ),
+    (
+        AnswerType.SHARE,
+        re.compile(r"\b(?:what|which) (?:percentage|proportion|share|fraction)\b|\bwhat %", re.I),
     ),
     (AnswerType.DURATION, re.compile(r"\bhow (?:long|often|frequently|soon)\b", re.I)),
     (AnswerType.YEAR, re.compile(r"\b(?:what|which) year\b|\bin what year\b", re.I)),
@@ -160,9 +186,11 @@ FORMS: list[tuple[AnswerType, re.Pattern[str]]] = [
 FORM_STEMS = frozenset(
     content_stems(
         "how many much long often frequently soon big large maximum minimum what which when "
-        "date dates day days month year deadline percentage proportion number amount figure"
+        "date dates day days month year deadline percentage proportion share fraction number "
+        "amount figure"
     )
 )
+HOW_MUCH = re.compile(r"\bhow much\b", re.I)
 # The counted noun follows "how many"/"how much" up to the first function word.
 COUNTED = re.compile(r"\bhow (?:many|much)\s+([a-z][\w'’ -]*)", re.I)
 
@@ -172,7 +200,11 @@ def wanted(ask: str, glossary: dict[str, str] | None = None) -> Wanted:
     short form of ``glossary`` also counts in its long form."""
     text = " ".join(ask.split())
     kind = next((t for t, form in FORMS if form.search(text)), AnswerType.OTHER)
-    return Wanted(type=kind, unit=_unit(text, glossary or {}) if kind is AnswerType.AMOUNT else [])
+    if kind is AnswerType.AMOUNT and MONEY.search(text) and HOW_MUCH.search(text):
+        kind = AnswerType.MONEY  # 'how much of the £4.5 billion…' asks for a sum of money
+    unit = _unit(text, glossary or {}) if kind is AnswerType.AMOUNT else []
+    stated = sorted(set(FIGURE.findall(text)), key=len, reverse=True) if kind in CHECKABLE else []
+    return Wanted(type=kind, unit=unit, stated=stated)
 
 
 def _unit(text: str, glossary: dict[str, str]) -> list[str]:
@@ -197,9 +229,15 @@ def counts_time(want: Wanted) -> bool:
 
 
 def holds(want: Wanted, sentence: str) -> bool:
-    """Whether ``sentence`` gives the kind of thing ``want`` asks for (True when unchecked)."""
+    """Whether ``sentence`` gives the kind of thing ``want`` asks for (True when unchecked),
+    other than the figures the question states itself."""
+    for figure in want.stated:  # longest first: '2021/22' before '2021'; '2' not in '2021'
+        alone = rf"(?<![\d.,/]){re.escape(figure)}(?![.,/]?\d)"
+        sentence = re.sub(alone, " ", sentence, flags=re.I)
     if want.type is AnswerType.MONEY:
         return bool(MONEY.search(sentence))
+    if want.type is AnswerType.SHARE:
+        return bool(SHARE.search(sentence))
     if want.type is AnswerType.DURATION:
         return bool(DURATION.search(sentence))
     if want.type is AnswerType.DATE:  # a date may be given to the year

@@ -31,6 +31,7 @@ ABSTAIN_TEXT = (
 NOT_GIVEN = {
     AnswerType.AMOUNT: "a figure",
     AnswerType.MONEY: "an amount of money",
+    AnswerType.SHARE: "a percentage or proportion",
     AnswerType.DURATION: "a duration or frequency",
     AnswerType.DATE: "a date",
     AnswerType.YEAR: "a year",
