@@ -217,6 +217,8 @@ def test_abstain_thresholds_fit_the_scoring_weights():
         ("what must we have in place for AMHPs?", "register"),
         ("what are the five role categories for social workers?", "list"),
         ("who should give me professional supervision?", "prose"),
+        # 'should we…?' asks whether, answered by the sentence that decides it, not duties
+        ("should we have a support plan for our social work leadership roles?", "prose"),
     ],
 )
 def test_every_answer_names_its_route_and_why(assistant, question, route):

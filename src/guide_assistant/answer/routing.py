@@ -12,7 +12,8 @@ from guide_assistant.answer.answer_types import AnswerType
 from guide_assistant.answer.questions import Question
 from guide_assistant.models import Route
 
-# Questions about duties go to the obligations register rather than free sentence picking.
+# Questions about duties go to the obligations register rather than free sentence picking;
+# not a yes/no one ('should we have a support plan…?'): the sentence that decides it answers.
 OBLIGATION_CUE = re.compile(
     r"\b(must (we|our|trusts?|employers?|organisations?)|should (we|our|trusts?|"
     r"employers?|organisations?)|have in place|obligations?|duties|duty|required to|"
@@ -32,7 +33,7 @@ ASKS_LIST = re.compile(r"\blists?\b", re.IGNORECASE)
 
 def route(question: Question) -> Route:
     """The answer kind the question's own words ask for (not the follow-up context)."""
-    if cue := OBLIGATION_CUE.search(question.ask):
+    if (cue := OBLIGATION_CUE.search(question.ask)) and not decides(question):
         return Route(name="register", reason=f"asks about duties ('{cue.group(0)}')")
     if question.across:  # 'what do the two papers say': not a list of two
         return Route(name="prose", reason="asks what each document says: the best of each")
