@@ -156,6 +156,16 @@ def test_a_preamble_does_not_decide_what_a_figure_must_be_about(assistant):
     assert "40" not in answer.answer
 
 
+def test_a_preamble_does_not_make_the_ask_look_off_topic(assistant):
+    """Chatter before the question dilutes the whole query's embedding: relevance is also
+    measured with the ask alone, so the ask is answered as it would be without it."""
+    ask = "what's a micro-commissioning role?"
+    assert not assistant.ask(ask).abstained
+    answer = assistant.ask("Just started on a CMHT - " + ask)
+    assert not answer.abstained, answer.abstain_reason
+    assert "commissioning" in answer.answer.lower()
+
+
 def test_network_is_blocked_during_tests():
     import socket
 

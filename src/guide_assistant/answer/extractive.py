@@ -97,7 +97,8 @@ class Composer:
         stems, which the answer should say.
 
         Relevance for abstaining is the better of the focus and the query's own score, as the
-        context alone may carry a follow-up.
+        context alone may carry a follow-up; likewise of the whole turn and its ask alone,
+        as a preamble's chatter may bury the ask.
         """
         ranked = self._usable(
             self.selector.candidates(question.query, found.picking, found.hits, question.wanted),
@@ -115,6 +116,11 @@ class Composer:
             # Only the best hand-weighted score is wanted here: no features, no ranking.
             plain, _ = self.selector.scored(
                 question.query, found.vector, found.hits, question.wanted, features=False
+            )
+            relevance = max([relevance, *(c.score for c in self._usable(plain, skip))])
+        if found.ask is not None:
+            plain, _ = self.selector.scored(
+                question.ask, found.ask, found.hits, question.wanted, features=False
             )
             relevance = max([relevance, *(c.score for c in self._usable(plain, skip))])
         ranked = self.selector.answer_first(ranked, question.wanted, focus)

@@ -42,6 +42,7 @@ class Retrieved:
     hits: list[Hit]
     vector: np.ndarray  # the searched query's embedding
     focus: np.ndarray | None = None  # a follow-up: its own question blended with the context
+    ask: np.ndarray | None = None  # a preamble's question: the ask's own embedding
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -72,6 +73,11 @@ class HybridRetriever:
         # Each part of a question asking several things is searched too: one vector for
         # "how many…, and how many in the NHS?" lands between the two passages that answer it.
         parts = [self.embedder.embed_query(c) for c in question.clauses]
+        # Chatter before the question ('Just started on a CMHT -') dilutes the query's
+        # embedding: the abstain stage also measures relevance with the ask's own.
+        ask = None
+        if question.preamble and not question.follow_up:
+            ask = self.embedder.embed_query(question.ask)
         t1 = time.perf_counter()
         # A pool larger than the answer's passages: the compose stage reranks it by its
         # sentences, which see the evidence that a whole passage's vector blurs.
@@ -85,7 +91,7 @@ class HybridRetriever:
             focus /= float(np.linalg.norm(focus)) or 1.0
         t2 = time.perf_counter()
         timings = {"embed": (t1 - t0) * 1000, "retrieve": (t2 - t1) * 1000}
-        return Retrieved(hits=hits, vector=vector, focus=focus, timings_ms=timings)
+        return Retrieved(hits=hits, vector=vector, focus=focus, ask=ask, timings_ms=timings)
 
     def dense(
         self, store: ChromaVectorStore, query_vector: np.ndarray, k: int, sources: list[str] | None
