@@ -281,6 +281,25 @@ def test_a_figure_need_not_repeat_the_question_form_only_its_topic():
     assert not abstention.gives(want, [2], question)
 
 
+def test_a_figure_about_a_named_body_must_name_it():
+    """'How many social workers does Riverside Partnership Trust employ?' is not answered by
+    the national count; a name made only of the sources' common words asks nothing."""
+    from guide_assistant.answer.abstention import Abstention
+    from guide_assistant.text import content_stems
+
+    texts = [
+        "There are 20,500 registered social workers in England.",
+        "Riverside Partnership Trust employs 40 social workers.",
+        *(f"Social work note number {n} for social workers." for n in range(40)),
+    ]
+    abstention = Abstention(Settings(), [set(content_stems(t)) for t in texts], [], texts)
+    named = "how many social workers does Riverside Partnership Trust employ?"
+    assert not abstention.gives(wanted(named), [0], named)
+    assert abstention.gives(wanted(named), [1], named)
+    common = "how many social workers does Social Work count?"
+    assert abstention.gives(wanted(common), [0], common)
+
+
 @pytest.mark.parametrize(
     ("typed", "across"),
     [

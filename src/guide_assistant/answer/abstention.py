@@ -150,10 +150,21 @@ class Abstention:
             # Nor do the words that make the question form ('how often') say what it is about.
             asked = set(want.unit) | answer_types.FORM_STEMS
             focus = {w for w in self.distinctive(question) if w not in asked and self.frequency[w]}
+        named = self._named(question)
         return any(
-            answer_types.holds(want, self.texts[r]) and (not focus or focus & self.stems[r])
+            answer_types.holds(want, self.texts[r])
+            and (not focus or focus & self.stems[r])
+            and all(name & self.stems[r] for name in named)
             for r in rows
         )
+
+    def _named(self, question: str) -> list[set[str]]:
+        """The distinctive stems of each thing the question names in capitals ('Essex
+        Partnership University NHS Foundation Trust'): a figure about it must say it, not be
+        a national one beside it. A name made of common words ('Social Work') asks nothing."""
+        names = [run for run in answer_types.capitalised_runs(question) if len(run) >= 2]
+        found = [set(self.distinctive(" ".join(run))) for run in names]
+        return [name for name in found if name]
 
     def names_someone(self, sentence: str, question: str) -> bool:
         """Whether a sentence gives a person's name the question doesn't: two or more
