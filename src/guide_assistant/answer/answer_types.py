@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from functools import lru_cache
 
 from pydantic import BaseModel, Field
 
@@ -117,6 +118,7 @@ FORMS: list[tuple[AnswerType, re.Pattern[str]]] = [
         re.compile(
             r"\bhow much\b.*\b(?:cost|costs|pay|paid|pays|worth|charge|charged|spend|spent|fund"
             r"|funded|earn|salary|budget|price|fee)\b|\b(?:salary|price|fee|cost) (?:of|for|is)\b"
+            r"|\bhow much\b.*[£$€]\s?\d"  # 'how much of the £4.5 billion…' asks for a sum
             r"|\bwhat(?:'s|’s|s| is| are)? (?:the |our |my )?(?:\w+ )?(?:salary|price|fee|cost)\b",
             re.I,
         ),
@@ -190,7 +192,6 @@ FORM_STEMS = frozenset(
         "amount figure"
     )
 )
-HOW_MUCH = re.compile(r"\bhow much\b", re.I)
 # The counted noun follows "how many"/"how much" up to the first function word.
 COUNTED = re.compile(r"\bhow (?:many|much)\s+([a-z][\w'’ -]*)", re.I)
 
@@ -200,8 +201,6 @@ def wanted(ask: str, glossary: dict[str, str] | None = None) -> Wanted:
     short form of ``glossary`` also counts in its long form."""
     text = " ".join(ask.split())
     kind = next((t for t, form in FORMS if form.search(text)), AnswerType.OTHER)
-    if kind is AnswerType.AMOUNT and MONEY.search(text) and HOW_MUCH.search(text):
-        kind = AnswerType.MONEY  # 'how much of the £4.5 billion…' asks for a sum of money
     unit = _unit(text, glossary or {}) if kind is AnswerType.AMOUNT else []
     stated = sorted(set(FIGURE.findall(text)), key=len, reverse=True) if kind in CHECKABLE else []
     return Wanted(type=kind, unit=unit, stated=stated)
@@ -231,9 +230,8 @@ def counts_time(want: Wanted) -> bool:
 def holds(want: Wanted, sentence: str) -> bool:
     """Whether ``sentence`` gives the kind of thing ``want`` asks for (True when unchecked),
     other than the figures the question states itself."""
-    for figure in want.stated:  # longest first: '2021/22' before '2021'; '2' not in '2021'
-        alone = rf"(?<![\d.,/]){re.escape(figure)}(?![.,/]?\d)"
-        sentence = re.sub(alone, " ", sentence, flags=re.I)
+    if want.stated:
+        sentence = _stated(tuple(want.stated)).sub(" ", sentence)
     if want.type is AnswerType.MONEY:
         return bool(MONEY.search(sentence))
     if want.type is AnswerType.SHARE:
@@ -247,6 +245,14 @@ def holds(want: Wanted, sentence: str) -> bool:
     if want.type is AnswerType.AMOUNT:
         return _counts(want.unit, sentence)
     return True
+
+
+@lru_cache(maxsize=256)
+def _stated(figures: tuple[str, ...]) -> re.Pattern[str]:
+    """The question's figures as one pattern (longest first: '2021/22' before '2021'), each
+    standing alone ('2' is no part of '2021'): compiled once, not per sentence checked."""
+    alternatives = "|".join(re.escape(f) for f in figures)
+    return re.compile(rf"(?<![\d.,/])(?:{alternatives})(?![.,/]?\d)", re.I)
 
 
 TOKEN = re.compile(r"[\w'’-]+")  # a word with its apostrophes and hyphens, case kept

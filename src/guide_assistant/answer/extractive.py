@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from guide_assistant.answer import provenance
 from guide_assistant.answer.abstention import Decision
@@ -22,6 +23,9 @@ from guide_assistant.index.store import LoadedIndex
 from guide_assistant.models import SECTION_SEP, Answer, Citation, Passage, Resource, Route
 from guide_assistant.obligations.search import RegisterSearch
 from guide_assistant.settings import Settings
+
+if TYPE_CHECKING:
+    import numpy as np
 
 ABSTAIN_TEXT = (
     "The guidance doesn't cover this question, so I can't answer it from the sources. "
@@ -112,22 +116,26 @@ class Composer:
             return Draft([], route, 0.0, hits)
         top = max(ranked, key=lambda c: c.score)
         relevance = top.score
+        also = []  # the query's own vector beside a follow-up's focus; the ask's, a preamble's
         if found.focus is not None:
-            # Only the best hand-weighted score is wanted here: no features, no ranking.
-            plain, _ = self.selector.scored(
-                question.query, found.vector, found.hits, question.wanted, features=False
-            )
-            relevance = max([relevance, *(c.score for c in self._usable(plain, skip))])
+            also.append((question.query, found.vector))
         if found.ask is not None:
-            plain, _ = self.selector.scored(
-                question.ask, found.ask, found.hits, question.wanted, features=False
-            )
-            relevance = max([relevance, *(c.score for c in self._usable(plain, skip))])
+            also.append((question.ask, found.ask))
+        for text, vector in also:
+            relevance = max(relevance, self._best_score(text, vector, found, question, skip))
         ranked = self.selector.answer_first(ranked, question.wanted, focus)
         rows, taken = self._rows(question, route, found, ranked, focus)
         sentences = self.index.sentences
         rows = [r for r in rows if r not in skip and not sentences[r].instruction]
         return Draft(rows, taken, relevance, hits, top.row)
+
+    def _best_score(
+        self, text: str, vector: np.ndarray, found: Retrieved, question: Question, skip: Set[int]
+    ) -> float:
+        """The best hand-weighted score of the hits' sentences for ``text``: no features,
+        no ranking."""
+        plain, _ = self.selector.scored(text, vector, found.hits, question.wanted, features=False)
+        return max((c.score for c in self._usable(plain, skip)), default=float("-inf"))
 
     def _usable(self, ranked: list[Candidate], skip: Set[int]) -> list[Candidate]:
         return [c for c in ranked if c.row not in skip] if skip else ranked
