@@ -38,10 +38,17 @@ def _item(quote: str) -> GoldenItem:
 def test_a_quote_the_document_gives_twice_is_evidence_in_both_places():
     spans = evidence_spans(TEXT, LISTED)
     assert len(spans) == 2  # once plain, once with emphasis marks and wider spaces
-    assert [TEXT[a:b].replace("*", "").split() for a, b in spans] == [LISTED.split()] * 2
+    assert [TEXT[a:b].replace("*", "").split() for a, b in spans] == [LISTED[:-1].split()] * 2
     assert evidence_ids(_item(LISTED), _passages(), {"doc": TEXT}) == {"d-0", "d-1"}
 
 
 def test_a_quote_given_once_is_evidence_only_where_it_stands():
     assert evidence_ids(_item("The roles in short."), _passages(), {"doc": TEXT}) == {"d-0"}
     assert evidence_ids(_item("Not in the text at all."), _passages(), {"doc": TEXT}) == set()
+
+
+def test_a_quote_is_found_however_its_copy_ends():
+    text = "# Summary\n\n- Ensure supervision for all;\n\n# Body\n\nEnsure supervision for all.\n"
+    spans = evidence_spans(text, "Ensure supervision for all.")
+    assert [text[a:b] for a, b in spans] == ["Ensure supervision for all"] * 2
+    assert evidence_spans(text, "Ensure supervision for none.") == []

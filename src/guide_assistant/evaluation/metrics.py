@@ -78,6 +78,9 @@ def load_golden(path: Path) -> list[GoldenItem]:
     return [GoldenItem.model_validate_json(line) for line in path.read_text().splitlines() if line]
 
 
+CLOSING = " .;:,"  # how a sentence, a list item or a lead-in ends
+
+
 @lru_cache(maxsize=8)
 def _unmarked(text: str) -> tuple[str, tuple[int, ...]]:
     """A document without its '*' emphasis marks, and each kept character's offset: made once
@@ -89,11 +92,13 @@ def _unmarked(text: str) -> tuple[str, tuple[int, ...]]:
 def evidence_spans(text: str, quote: str) -> list[tuple[int, int]]:
     """Everywhere a quote stands in a document's text, allowing for whitespace and emphasis
     marks. A quote is text, not a place: a list the document gives twice (in its summary and
-    its body) is evidence in both."""
+    its body) is evidence in both, though one copy ends an item with ';' and the other a
+    sentence with '.', so the quote's closing punctuation is not part of what is matched."""
     plain, kept = _unmarked(text)
+    words = quote.replace("*", "").rstrip(CLOSING) or quote
     return [
         (kept[m.start()], kept[m.end() - 1] + 1)
-        for m in re.finditer(loose_pattern(quote.replace("*", "")), plain)
+        for m in re.finditer(loose_pattern(words), plain)
         if m.end() > m.start()
     ]
 
