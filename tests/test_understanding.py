@@ -8,7 +8,7 @@ import json
 import pytest
 
 from guide_assistant.answer.answer_types import AnswerType, holds, wanted
-from guide_assistant.answer.questions import Understanding, clauses, split_ask
+from guide_assistant.answer.questions import Understanding, clauses, number_forms, split_ask
 from guide_assistant.answer.spelling import Speller, model_words
 from guide_assistant.index.embedding import model_path
 from guide_assistant.ingest import lexicon
@@ -333,3 +333,11 @@ def test_a_turn_is_glued_to_the_last_only_when_it_depends_on_it(turn, leans):
 
     earlier = [ChatMessage(role="user", content="how many hours of AMHP training a year?")]
     assert (standalone_query(turn, earlier) != turn) is leans
+
+
+def test_numbers_are_searched_in_both_spellings(understanding):
+    assert number_forms("what are the 8 considerations and the five categories?") == ["eight", "5"]
+    assert number_forms("which one of them, in 2019?") == []  # a pronoun; no word for 2019
+    asked = understanding.understand("what are the 8 considerations?")
+    assert asked.keywords.split()[-1] == "eight"
+    assert asked.query == "what are the 8 considerations?"

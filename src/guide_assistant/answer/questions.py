@@ -139,8 +139,21 @@ def standalone_query(question: str, history: Sequence[ChatMessage], short: int =
     return " ".join([*context, question])
 
 
+DIGITS = {digits: word for word, digits in NUMBER_WORDS.items()}
+
+
+def number_forms(text: str) -> list[str]:
+    """The other spelling of each small number ``text`` writes: "8 considerations" is
+    searched as the sources may write it, "eight considerations", and the other way round."""
+    found = re.findall(r"\b(\d+|[a-z]+)\b", text.lower())
+    # "one" is more often a pronoun ("the IT one") than a count.
+    numbers = [w for w in found if w in DIGITS or (w in NUMBER_WORDS and w != "one")]
+    return [DIGITS.get(w) or NUMBER_WORDS[w] for w in numbers]
+
+
 def spelled_out(text: str, glossary: dict[str, str]) -> str:
-    """``text`` followed by the long forms of the short forms it uses."""
+    """``text`` followed by the long forms of the short forms it uses, and the other
+    spelling of its numbers."""
     found = [
         glossary[w] for w in dict.fromkeys(re.findall(r"[a-z]+", text.lower())) if w in glossary
     ]
@@ -149,7 +162,7 @@ def spelled_out(text: str, glossary: dict[str, str]) -> str:
         for w in re.findall(r"[a-z]+s\b", text.lower())
         if w not in glossary and w[:-1] in glossary
     ]
-    return " ".join([text, *dict.fromkeys(found + singular)])
+    return " ".join([text, *dict.fromkeys(found + singular + number_forms(text))])
 
 
 class Understanding:
