@@ -207,6 +207,9 @@ def test_everyday_words_are_how_a_question_is_put_not_what_it_is_about(index_set
         == 0
     )
     assert abstention.signals("", "what kind of lorazepam dose", 1.0, []).unknown_share == 1
+    # A typo the speller couldn't mend is no topic either: English doesn't know it.
+    assert abstention.signals("", "what do teams in categroy C plan", 1.0, []).unknown_share == 0
+    assert abstention.signals("", "what do teams in lorazepam plan", 1.0, []).unknown_share > 0
 
 
 def test_abstain_thresholds_fit_the_scoring_weights():

@@ -79,8 +79,13 @@ class Abstention:
         distinctive: Sequence[str] | None = None,
     ) -> Signals:
         """``distinctive``: ``self.distinctive(question)``, when the caller has it already."""
-        stems = self.topical(query)
-        unknown = sum(w not in self.vocabulary for w in stems) / max(len(stems), 1)
+        words = self.topical_words(query)
+        # A word English doesn't know either ('categroy', 'therapys') is a typo the speller
+        # couldn't mend, not a sign that the question is about something else.
+        unknown = sum(
+            stem not in self.vocabulary and everyday.zipf(word) > 0
+            for word, stem in zip(words, stems(words), strict=True)
+        ) / max(len(words), 1)
         if distinctive is None:
             distinctive = self.distinctive(question)
         said = set().union(*(self.stems[r] for r in rows)) if rows else set()
@@ -188,10 +193,14 @@ class Abstention:
         return {w.lower() for w in answer_types.TOKEN.findall(text)}
 
     def topical(self, text: str) -> list[str]:
-        """The stems of the text's content words that are not everyday English (at or above
+        """The stems of the text's topical words."""
+        return stems(self.topical_words(text))
+
+    def topical_words(self, text: str) -> list[str]:
+        """The text's content words that are not everyday English (at or above
         ``abstain_everyday_zipf``): what it is about, not how it is put."""
         everyday_at = self.settings.abstain_everyday_zipf
-        return stems([w for w in content_words(text) if everyday.zipf(w) < everyday_at])
+        return [w for w in content_words(text) if everyday.zipf(w) < everyday_at]
 
     def distinctive(self, text: str) -> list[str]:
         """The text's topical words that fewer than ``abstain_common_share`` of sentences use."""
