@@ -60,6 +60,7 @@ def test_the_lexicon_is_stored_in_the_build_and_read_back(tmp_path):
         ("organizational", "organisational"),  # American spelling
         ("program", "programme"),
         ("hrs", "hours"),  # common shorthand
+        ("ppl", "people"),
     ],
 )
 def test_misspellings_and_other_spellings_are_mended_to_the_sources_word(known, typed, used):

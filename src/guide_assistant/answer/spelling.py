@@ -64,6 +64,11 @@ SHORTHAND = {
     "mgr": "manager",
     "doc": "document",
     "docs": "documents",
+    "ppl": "people",
+    "esp": "especially",
+    "thx": "thanks",
+    "abt": "about",
+    "bc": "because",
 }
 TOKEN = re.compile(r"[A-Za-z]+")
 
