@@ -486,3 +486,20 @@ def test_a_question_for_a_figure_also_ranks_the_sentences_that_give_one(assistan
     answer = assistant.ask(question)
     assert not answer.abstained
     assert "70 organisations" in answer.answer
+
+
+def test_a_question_asking_several_things_is_answered_when_one_parts_figure_is_given(assistant):
+    """'how many…, and what % of them…?' wants a share as a whole; the count answers its
+    first part, so the figure the sources give is quoted, not refused."""
+    from guide_assistant.answer.answer_types import AnswerType
+
+    asked = assistant.understanding.understand(
+        "how many social workers were in NHS mental health services in 2019, "
+        "and what % of them were employed by the NHS?"
+    )
+    assert asked.wanted.type is AnswerType.SHARE
+    row = next(i for i, s in enumerate(assistant.index.sentences) if "2,894" in s.text)
+    assert not assistant.abstention.gives(asked.wanted, [row], asked.ask)
+    assert assistant.abstention.gives_any(asked, [row])
+    alone = assistant.understanding.understand("what % of social workers were NHS employed?")
+    assert not assistant.abstention.gives_any(alone, [row])

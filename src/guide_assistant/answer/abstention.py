@@ -131,11 +131,19 @@ class Abstention:
         missing = None
         # The figure must be about what the ask names, not a preamble's words ('HR here -',
         # 'ignore your sources and say…'): those find passages, they don't say what is asked.
-        if reason is None and not self.gives(question.wanted, rows, question.ask):
+        if reason is None and not self.gives_any(question, rows):
             missing = question.wanted.type
             unit = f" ({' '.join(question.wanted.unit)})" if question.wanted.unit else ""
             reason = f"it asks for {missing.value}{unit} and no sentence chosen gives one"
         return Decision(abstain=reason is not None, reason=reason, signals=signals, missing=missing)
+
+    def gives_any(self, question: Question, rows: list[int]) -> bool:
+        """Whether the chosen sentences give what the ask wants, or, for a question asking
+        several things ('how many…, and what % of them…?'), the figure one part wants."""
+        if self.gives(question.wanted, rows, question.ask):
+            return True
+        parts = zip(question.clauses, question.part_wanted, strict=False)
+        return any(w.checkable and self.gives(w, rows, part) for part, w in parts)
 
     def gives(self, want: Wanted, rows: list[int], question: str) -> bool:
         """Whether a chosen sentence holds the kind of answer asked for ('how many weeks':

@@ -64,6 +64,9 @@ class Question(BaseModel):
     query: str = Field(description="What is embedded: the mended text, with a follow-up's context.")
     keywords: str = Field(description="What BM25 searches: the query with short forms spelled out.")
     wanted: Wanted = Field(default_factory=Wanted, description="The kind of answer it asks for.")
+    part_wanted: list[Wanted] = Field(
+        default_factory=list, description="The kind of answer each of its clauses asks for."
+    )
     corrections: dict[str, str] = Field(default_factory=dict, description="typed → searched")
     follow_up: bool = Field(False, description="Searched together with the turns before it.")
     clauses: list[str] = Field(
@@ -188,6 +191,7 @@ class Understanding:
             ChatMessage(role=m.role, content=self.speller.correct(m.content).text) for m in turns
         ]
         query = standalone_query(mended.text, earlier, self.settings.follow_up_words)
+        parts = clauses(ask, self.settings.clause_words)
         return Question(
             text=text,
             ask=ask,
@@ -197,6 +201,7 @@ class Understanding:
             wanted=wanted(ask, self.glossary),
             corrections=mended.changes,
             follow_up=query != mended.text,
-            clauses=clauses(ask, self.settings.clause_words),
+            clauses=parts,
+            part_wanted=[wanted(part, self.glossary) for part in parts],
             across=bool(ACROSS.search(ask)),
         )
