@@ -342,3 +342,24 @@ def test_numbers_are_searched_in_both_spellings(understanding):
     asked = understanding.understand("what are the 8 considerations?")
     assert asked.keywords.split()[-1] == "eight"
     assert asked.query == "what are the 8 considerations?"
+
+
+@pytest.mark.parametrize(
+    ("typed", "aside", "alone"),
+    [
+        (
+            "whats the 8 considerations? need them for a slide thx",
+            "need them for a slide thanks",  # mended
+            "whats the 8 considerations?",
+        ),
+        # Chat drops question marks: a tail with a question word may be a second question.
+        ("does our trust need a PSW? also should the LA PSW come to our board", "", None),
+        ("who supervises AMHPs?", "", None),
+    ],
+)
+def test_an_aside_after_the_question_is_told_from_it(understanding, typed, aside, alone):
+    asked = understanding.understand(typed)
+    assert asked.aside == aside
+    assert asked.alone == (alone or asked.ask)
+    assert asked.chatter == bool(aside)
+    assert asked.ask.endswith(asked.aside)  # routing and answer types still read all of it

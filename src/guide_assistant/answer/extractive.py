@@ -120,7 +120,7 @@ class Composer:
         if found.focus is not None:
             also.append((question.query, found.vector))
         if found.ask is not None:
-            also.append((question.ask, found.ask))
+            also.append((question.alone, found.ask))
         for text, vector in also:
             relevance = max(relevance, self._best_score(text, vector, found, question, skip))
         ranked = self.selector.answer_first(ranked, question.wanted, focus)

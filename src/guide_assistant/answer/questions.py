@@ -30,6 +30,7 @@ QUESTION_WORDS = (
     r"was|were|can|could|should|shall|must|will|would|may|might|has|have|any|anything)\b"
 )
 INTERROGATIVE = re.compile(rf"^\W*{QUESTION_WORDS}", re.IGNORECASE)
+ASKING = re.compile(rf"\b{QUESTION_WORDS}", re.IGNORECASE)
 
 # A question about what several documents say: 'what do both papers say…', 'do the two
 # documents agree…', 'both the HEE and TCSW docs'. English words for documents, no names.
@@ -61,6 +62,9 @@ class Question(BaseModel):
     text: str = Field(description="What was asked, cleaned: shown back to the user.")
     ask: str = Field(description="The question itself, without any preamble, spelling mended.")
     preamble: str = Field("", description="What came before the ask ('HR here -'), mended.")
+    aside: str = Field(
+        "", description="What followed its last '?' and asks nothing ('need it for a slide')."
+    )
     query: str = Field(description="What is embedded: the mended text, with a follow-up's context.")
     keywords: str = Field(description="What BM25 searches: the query with short forms spelled out.")
     wanted: Wanted = Field(default_factory=Wanted, description="The kind of answer it asks for.")
@@ -75,6 +79,16 @@ class Question(BaseModel):
     across: bool = Field(
         False, description="Asks what each of several documents says ('what do both papers…')."
     )
+
+    @property
+    def alone(self) -> str:
+        """The question alone: the ask without an aside after it."""
+        return self.ask[: len(self.ask) - len(self.aside)].strip() if self.aside else self.ask
+
+    @property
+    def chatter(self) -> bool:
+        """Whether anything was said around the question: a preamble or an aside."""
+        return bool(self.preamble or self.aside)
 
     @property
     def said(self) -> str:
@@ -118,6 +132,15 @@ def split_ask(text: str) -> tuple[str, str]:
         if INTERROGATIVE.match(head) or head.rstrip().endswith("?"):
             return text[:start].strip(), clause.strip()
     return "", text
+
+
+def aside(ask: str) -> str:
+    """What follows a question's last '?' without asking anything ('need them for a slide,
+    thx'): context, like a preamble. Chat drops question marks, so a tail with any question
+    word may be a second question and is not an aside."""
+    _, mark, tail = ask.rpartition("?")
+    tail = tail.strip()
+    return "" if not mark or ASKING.search(tail) else tail
 
 
 def _leans_on_context(question: str, short: int) -> bool:
@@ -196,6 +219,7 @@ class Understanding:
             text=text,
             ask=ask,
             preamble=preamble,
+            aside=aside(ask),
             query=query,
             keywords=spelled_out(query, self.expand),
             wanted=wanted(ask, self.glossary),

@@ -42,7 +42,7 @@ class Retrieved:
     hits: list[Hit]
     vector: np.ndarray  # the searched query's embedding
     focus: np.ndarray | None = None  # a follow-up: its own question blended with the context
-    ask: np.ndarray | None = None  # a preamble's question: the ask's own embedding
+    ask: np.ndarray | None = None  # with chatter around it: the question alone, embedded
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -73,11 +73,12 @@ class HybridRetriever:
         # Each part of a question asking several things is searched too: one vector for
         # "how many…, and how many in the NHS?" lands between the two passages that answer it.
         parts = [self.embedder.embed_query(c) for c in question.clauses]
-        # Chatter before the question ('Just started on a CMHT -') dilutes the query's
-        # embedding: the abstain stage also measures relevance with the ask's own.
+        # Chatter around the question ('Just started on a CMHT -', '? need it for a slide')
+        # dilutes the query's embedding: the abstain stage also measures relevance with the
+        # question's own.
         ask = None
-        if question.preamble and not question.follow_up:
-            ask = self.embedder.embed_query(question.ask)
+        if question.chatter and not question.follow_up:
+            ask = self.embedder.embed_query(question.alone)
         t1 = time.perf_counter()
         # A pool larger than the answer's passages: the compose stage reranks it by its
         # sentences, which see the evidence that a whole passage's vector blurs.
