@@ -201,6 +201,7 @@ def test_the_question_stage_keeps_what_was_typed_and_searches_the_mended_text(un
         ("what agenda for change band should a PSW be on?", AnswerType.AMOUNT),
         ("what pay band is an AMHP lead?", AnswerType.AMOUNT),
         ("what does band 6 mean for me?", AnswerType.DEFINITION),
+        ("whats the max caseload for a sw in a cmht?", AnswerType.AMOUNT),  # chat's 'max'
         ("who is the principal social worker at Riverside Trust?", AnswerType.PERSON),
         ("what's the name of the person who leads AMHPs?", AnswerType.PERSON),
         ("what is the name of the regulator?", AnswerType.OTHER),  # a body

@@ -138,7 +138,7 @@ FORMS: list[tuple[AnswerType, re.Pattern[str]]] = [
     (
         AnswerType.AMOUNT,
         re.compile(
-            r"\bhow (?:many|much|big|large)\b|\b(?:maximum|minimum)\b"
+            r"\bhow (?:many|much|big|large)\b|\b(?:maximum|minimum|max|min)\b"
             r"|\bwhat (?:percentage|proportion|number|amount|figure|ratio)\b"
             # 'what agenda for change band…': a pay scale's name may come between, not a verb
             # ('what does band 6 mean' asks what it means).
@@ -187,7 +187,8 @@ FORMS: list[tuple[AnswerType, re.Pattern[str]]] = [
 # The words of those forms: they say what kind of answer is wanted, not what it is about.
 FORM_STEMS = frozenset(
     content_stems(
-        "how many much long often frequently soon big large maximum minimum what which when "
+        "how many much long often frequently soon big large maximum minimum max min what which "
+        "when "
         "date dates day days month year deadline percentage proportion share fraction number "
         "amount figure"
     )
