@@ -503,3 +503,27 @@ def test_a_question_asking_several_things_is_answered_when_one_parts_figure_is_g
     assert assistant.abstention.gives_any(asked, [row])
     alone = assistant.understanding.understand("what % of social workers were NHS employed?")
     assert not assistant.abstention.gives_any(alone, [row])
+
+
+def test_a_question_naming_one_paper_is_answered_from_that_paper(assistant):
+    """'What does the TCSW paper say…' is answered from the TCSW paper: an answer from the
+    other edition would be faithful to its quotes and still wrong."""
+    answer = assistant.ask("what does the TCSW paper say about responsible clinicians?")
+    assert answer.scope == "the question names one document: tcsw-2014-role"
+    assert answer.citations
+    assert {c.source_id for c in answer.citations} == {"tcsw-2014-role"}
+
+    def named(typed: str, history: list[dict[str, str]] | None = None) -> str | None:
+        return assistant.scoper.named(assistant.understanding.understand(typed, history))
+
+    assert named("what does the College of Social Work say about leadership?") == "tcsw-2014-role"
+    assert named("in the 2014 paper, who leads AMHPs?") == "tcsw-2014-role"
+    assert named("what's in the hee doc on wellbeing?") == "hee-2020-guidance"
+    assert named("what do the HEE guidance and the TCSW paper say about leadership?") is None
+    assert named("who leads AMHPs?") is None
+    # A standalone turn after a question about a paper is not about that paper.
+    earlier = [
+        {"role": "user", "content": "what are the role categories in the tcsw paper?"},
+        {"role": "assistant", "content": "…"},
+    ]
+    assert named("should our trust still invest in a PSW role if it has none?", earlier) is None

@@ -46,6 +46,20 @@ class Scoper:
         # ("HEE expects…"), not when a NICE guideline says "this guidance covers…".
         self.asks = _words_pattern([words, prefixes])
         self.claims = _words_pattern([f"the (?:{words})" if words else "", prefixes])
+        self.names = {
+            d["source_id"]: pattern
+            for d in documents
+            if d.get("kind", "corpus") == "corpus" and (pattern := _naming(d)) is not None
+        }
+
+    def named(self, question: Question) -> str | None:
+        """The one edition a question names ('the TCSW paper', 'the 2014 paper', 'what does
+        the College of Social Work say…'), if it names exactly one and doesn't ask across.
+        Only this turn counts: a standalone question after one about a paper is not about it."""
+        if question.across:
+            return None
+        found = [sid for sid, pattern in self.names.items() if pattern.search(question.said)]
+        return found[0] if len(found) == 1 else None
 
     def asks_about_guidance(self, question: str) -> bool:
         """True when a question refers to the guidance ('what does the guidance require…')."""
@@ -73,10 +87,14 @@ class Scoper:
         if chosen and chosen != [NATIONAL]:
             expanded = [x for s in chosen for x in (self.guidance if s == NATIONAL else [s])]
             return Scope(sources=expanded, reason="the sources chosen")
-        if not self.local:
+        if not self.local and not self.names:
             return Scope(sources=None, reason="every document (all are guidance editions)")
         if chosen or self.settings.guidance_only:
             return Scope(sources=self.guidance, reason="the national guidance only, as asked")
+        if named := self.named(question):
+            return Scope(sources=[named], reason=f"the question names one document: {named}")
+        if not self.local:
+            return Scope(sources=None, reason="every document (all are guidance editions)")
         if self.asks_about_guidance(question.query):
             return Scope(
                 sources=self.guidance,
@@ -95,3 +113,22 @@ def _words_pattern(parts: list[str]) -> re.Pattern[str] | None:
     """Whole-word, case-blind pattern for any of ``parts`` (None when all are empty)."""
     joined = "|".join(p for p in parts if p)
     return re.compile(rf"\b(?:{joined})\b", re.IGNORECASE) if joined else None
+
+
+# How people refer to a document besides its publisher: by its year and what it is.
+DOCUMENT_NOUNS = r"(?:paper|papers|guidance|guide|document|doc|report|publication)"
+
+
+def _naming(document: dict[str, Any]) -> re.Pattern[str] | None:
+    """How a question names an edition: its source id's prefix ('hee', 'tcsw'), its
+    publisher's name ('College of Social Work'), or its year with what it is ('the 2014
+    paper'), all from the manifest."""
+    publisher = re.sub(r"\s*\(.*", "", document.get("publisher") or "")
+    publisher = re.sub(r"^the\s+", "", publisher.strip(), flags=re.IGNORECASE)
+    year = document.get("year") or ""
+    parts = [
+        re.escape(document["source_id"].split("-")[0]),
+        r"\s+".join(map(re.escape, publisher.split())) if publisher else "",
+        rf"{re.escape(year)}\s+{DOCUMENT_NOUNS}" if year else "",
+    ]
+    return _words_pattern(parts)
