@@ -2,10 +2,14 @@
 it; don't read its items while tuning), stratified by kind and persona.
 
     .venv/bin/python evals/split_golden.py NEW.jsonl [NEW2.jsonl ...]
+    .venv/bin/python evals/split_golden.py --to dev PROBES.jsonl   # seen while tuning
+    .venv/bin/python evals/split_golden.py --to test UNSEEN.jsonl  # written, never read
 
 Items already in dev or test keep their split, so a test item never moves into dev. Each new
 item goes, within its (kind, persona) stratum and in the order of a hash of its id, to test
-while the stratum's test share is under ``TEST_SHARE``, else to dev.
+while the stratum's test share is under ``TEST_SHARE``, else to dev. ``--to`` puts every new
+item in one split: questions someone has read while tuning belong in dev, and a batch written
+apart and never read may all go to test.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ def read(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
-def main(new_files: list[str]) -> None:
+def main(new_files: list[str], to: str | None = None) -> None:
     splits = {name: read(EVALS / f"{name}.jsonl") for name in SPLITS}
     known = {item["id"] for items in splits.values() for item in items}
     fresh = [i for f in new_files for i in read(Path(f)) if i["id"] not in known]
@@ -38,7 +42,7 @@ def main(new_files: list[str]) -> None:
     for item in sorted(fresh, key=lambda i: hashlib.sha256(i["id"].encode()).hexdigest()):
         stratum = counts[(item["kind"], item["persona"])]
         total = stratum["dev"] + stratum["test"] + 1
-        name = "test" if stratum["test"] + 1 <= TEST_SHARE * total + 0.5 else "dev"
+        name = to or ("test" if stratum["test"] + 1 <= TEST_SHARE * total + 0.5 else "dev")
         stratum[name] += 1
         splits[name].append(item)
     for name, items in splits.items():
@@ -49,4 +53,10 @@ def main(new_files: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    args = sys.argv[1:]
+    split = None
+    if args[:1] == ["--to"]:
+        split, args = args[1], args[2:]
+        if split not in SPLITS:
+            sys.exit(f"--to takes one of {', '.join(SPLITS)}")
+    main(args, split)
