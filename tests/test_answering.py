@@ -527,3 +527,18 @@ def test_a_question_naming_one_paper_is_answered_from_that_paper(assistant):
         {"role": "assistant", "content": "…"},
     ]
     assert named("should our trust still invest in a PSW role if it has none?", earlier) is None
+
+
+def test_a_question_naming_what_the_sources_never_mention_is_refused(assistant):
+    """A name in the ask that no document uses ('…(Scotland) Act') can't be what any passage
+    is about, however close the rest of the question comes."""
+    answer = assistant.ask(
+        "how does the Mental Health (Care and Treatment) (Scotland) Act work for mental health "
+        "officers?"
+    )
+    assert answer.abstained
+    assert "Scotland" in (answer.abstain_reason or "")
+    unmentioned = assistant.abstention.unmentioned
+    assert unmentioned("and what does NICE say about supervision in England?") == []  # named
+    assert unmentioned("Supervision for AMHPs? Thanks - Who gives it?") == []  # openers
+    assert unmentioned("does the Supervisoin policy cover AMHPs?") == []  # a typo, not a name

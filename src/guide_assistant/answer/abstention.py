@@ -28,6 +28,7 @@ from guide_assistant.settings import Settings
 from guide_assistant.text import content_stems, content_words, stems
 
 LOWER_CASE = re.compile(r"\b[a-z][\w'’-]*")  # a word as written in lower case
+OPENING = re.compile(r"(?:^|[.?!:]\s+|[-–—]\s+)\W*\w+")  # a sentence's first word
 
 
 @dataclass
@@ -128,6 +129,8 @@ class Abstention:
         covering = rows if best is None or best in rows else [*rows, best]
         signals = self.signals(question.said, question.query, relevance, covering, distinctive)
         reason = self.reason(signals) if rows else "no sentence of the sources to quote"
+        if reason is None and (unknown := self.unmentioned(question.ask)):
+            reason = f"it names {', '.join(unknown)}, which the sources never mention"
         missing = None
         # The figure must be about what the ask names, not a preamble's words ('HR here -',
         # 'ignore your sources and say…'): those find passages, they don't say what is asked.
@@ -136,6 +139,18 @@ class Abstention:
             unit = f" ({' '.join(question.wanted.unit)})" if question.wanted.unit else ""
             reason = f"it asks for {missing.value}{unit} and no sentence chosen gives one"
         return Decision(abstain=reason is not None, reason=reason, signals=signals, missing=missing)
+
+    def unmentioned(self, ask: str) -> list[str]:
+        """Names in the ask that the sources never use ('how does the … (Scotland) Act
+        work?'): capitalised words not opening a sentence, known to English (a typo is not a
+        name) and absent from every document, so no passage can be about them."""
+        named = OPENING.sub(" ", ask)
+        return [
+            word
+            for run in answer_types.capitalised_runs(named)
+            for word in run
+            if stems([word.lower()])[0] not in self.vocabulary and everyday.zipf(word.lower()) > 0
+        ]
 
     def gives_any(self, question: Question, rows: list[int]) -> bool:
         """Whether the chosen sentences give what the ask wants, or, for a question asking
