@@ -12,18 +12,20 @@ from __future__ import annotations
 
 import pytest
 
-# On test (129 items: 112 in scope, 17 out of scope); one item moves a rate by 1/112 = 0.009
-# in scope and by 1/17 = 0.059 out of scope, so the floors sit about one item below what it
-# achieves. Measured on test when they were last raised (issue #10): hit 0.902, cited 0.741,
-# MRR 0.733, must 0.668, answered 0.893, refused 0.824 (builds agree since the wider search).
+# On test (189 items: 163 in scope, 26 out of scope; 60 of them written apart and never read
+# while tuning, added at issue #10); one item moves a rate by 1/163 = 0.006 in scope and by
+# 1/26 = 0.038 out of scope, so the floors sit about one item below what it achieves. Measured
+# on test when they were last raised (issue #10): hit 0.902, cited 0.767, MRR 0.746, must
+# 0.708, answered 0.920, refused 0.769 (builds agree since the wider search). The refused floor
+# stays at 0.76: the fresh items made test harder there, and a floor is never lowered.
 THRESHOLDS = {
     "hit_at_k": 0.89,
-    "cited_evidence": 0.73,
-    "mrr": 0.72,
-    "must_include_recall": 0.65,
+    "cited_evidence": 0.76,
+    "mrr": 0.74,
+    "must_include_recall": 0.70,
     "faithfulness": 1.00,
     "citation_validity": 1.00,
-    "answered_in_scope": 0.88,
+    "answered_in_scope": 0.91,
     "refused_out_of_scope": 0.76,
 }
 WHY = {
