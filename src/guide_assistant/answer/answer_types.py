@@ -188,9 +188,8 @@ FORMS: list[tuple[AnswerType, re.Pattern[str]]] = [
 FORM_STEMS = frozenset(
     content_stems(
         "how many much long often frequently soon big large maximum minimum max min what which "
-        "when "
-        "date dates day days month year deadline percentage proportion share fraction number "
-        "amount figure"
+        "when date dates day days month year deadline percentage proportion share fraction "
+        "number amount figure"
     )
 )
 # The counted noun follows "how many"/"how much" up to the first function word.

@@ -87,14 +87,12 @@ class Scoper:
         if chosen and chosen != [NATIONAL]:
             expanded = [x for s in chosen for x in (self.guidance if s == NATIONAL else [s])]
             return Scope(sources=expanded, reason="the sources chosen")
-        if not self.local and not self.names:
-            return Scope(sources=None, reason="every document (all are guidance editions)")
-        if chosen or self.settings.guidance_only:
-            return Scope(sources=self.guidance, reason="the national guidance only, as asked")
-        if named := self.named(question):
+        if named := self.named(question):  # one edition: narrower than any choice above
             return Scope(sources=[named], reason=f"the question names one document: {named}")
         if not self.local:
             return Scope(sources=None, reason="every document (all are guidance editions)")
+        if chosen or self.settings.guidance_only:
+            return Scope(sources=self.guidance, reason="the national guidance only, as asked")
         if self.asks_about_guidance(question.query):
             return Scope(
                 sources=self.guidance,
