@@ -542,3 +542,5 @@ def test_a_question_naming_what_the_sources_never_mention_is_refused(assistant):
     assert unmentioned("and what does NICE say about supervision in England?") == []  # named
     assert unmentioned("Supervision for AMHPs? Thanks - Who gives it?") == []  # openers
     assert unmentioned("does the Supervisoin policy cover AMHPs?") == []  # a typo, not a name
+    assert unmentioned("what are the outcomes of the No Health without Mental Health plan?") == []
+    assert unmentioned("and who investigates FtP cases?") == []  # a short form, not a name

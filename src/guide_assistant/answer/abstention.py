@@ -149,7 +149,11 @@ class Abstention:
             word
             for run in answer_types.capitalised_runs(named)
             for word in run
-            if stems([word.lower()])[0] not in self.vocabulary and everyday.zipf(word.lower()) > 0
+            # A title's 'No' or 'The' is no name; nor is a short form's 'FtP'.
+            if word[1:].islower()
+            and content_words(word)
+            and stems([word.lower()])[0] not in self.vocabulary
+            and everyday.zipf(word.lower()) > 0
         ]
 
     def gives_any(self, question: Question, rows: list[int]) -> bool:
