@@ -129,8 +129,6 @@ class Abstention:
         covering = rows if best is None or best in rows else [*rows, best]
         signals = self.signals(question.said, question.query, relevance, covering, distinctive)
         reason = self.reason(signals) if rows else "no sentence of the sources to quote"
-        if reason is None and (unknown := self.unmentioned(question.ask)):
-            reason = f"it names {', '.join(unknown)}, which the sources never mention"
         missing = None
         # The figure must be about what the ask names, not a preamble's words ('HR here -',
         # 'ignore your sources and say…'): those find passages, they don't say what is asked.
@@ -138,6 +136,9 @@ class Abstention:
             missing = question.wanted.type
             unit = f" ({' '.join(question.wanted.unit)})" if question.wanted.unit else ""
             reason = f"it asks for {missing.value}{unit} and no sentence chosen gives one"
+        # After the kind of answer: "doesn't give a name" says more than "doesn't cover".
+        if reason is None and (unknown := self.unmentioned(question.ask)):
+            reason = f"it names {', '.join(unknown)}, which the sources never mention"
         return Decision(abstain=reason is not None, reason=reason, signals=signals, missing=missing)
 
     def unmentioned(self, ask: str) -> list[str]:
