@@ -12,22 +12,28 @@ from __future__ import annotations
 
 import pytest
 
-# On test (189 items: 163 in scope, 26 out of scope; 60 of them written apart and never read
-# while tuning, added at issue #10); one item moves a rate by 1/163 = 0.006 in scope and by
-# 1/26 = 0.038 out of scope, so the floors sit about one item below what it achieves. Measured
-# on test when they were last raised (issue #10): hit 0.902, cited 0.767, MRR 0.746, must
-# 0.708, answered 0.920, refused 0.769 (builds agree since the wider search). The refused floor
-# stays at 0.76: the fresh items made test harder there, and a floor is never lowered.
+from guide_assistant.evaluation.metrics import summarise
+
+# On test (237 items: 199 in scope, 38 out of scope; 108 of them, usr-f and usr-h, written
+# apart and never read while tuning, added at issue #10); one item moves a rate by 1/199 =
+# 0.005 in scope and by 1/38 = 0.026 out of scope, so the floors sit about one item below what
+# it achieves. Measured on test when they were last set (issue #10): hit 0.909, cited 0.779,
+# MRR 0.751, must 0.718, answered 0.930, refused 0.737 (builds agree since the wider search).
 THRESHOLDS = {
-    "hit_at_k": 0.89,
-    "cited_evidence": 0.76,
+    "hit_at_k": 0.90,
+    "cited_evidence": 0.77,
     "mrr": 0.74,
-    "must_include_recall": 0.70,
+    "must_include_recall": 0.71,
     "faithfulness": 1.00,
     "citation_validity": 1.00,
-    "answered_in_scope": 0.91,
-    "refused_out_of_scope": 0.76,
+    "answered_in_scope": 0.92,
+    "refused_out_of_scope": 0.71,
 }
+# A floor is never lowered on the items it was set on. The refused floor above is for the
+# whole of today's test; it was 0.76 when test held 189 items, and it still holds there:
+# the 48 usr-h items added since (12 out of scope, unread) are refused less often.
+EARLIER_FLOORS = {"refused_out_of_scope": 0.76}
+ADDED_SINCE = ("usr-h-",)
 WHY = {
     "hit_at_k": lambda r: r.hit_at_k is not None and r.hit_at_k < 1,
     "cited_evidence": lambda r: r.cited_evidence == 0,
@@ -54,6 +60,17 @@ def test_metric_meets_threshold(eval_run, metric):
     assert value >= THRESHOLDS[metric], (
         f"{metric} = {value:.3f} < {THRESHOLDS[metric]}\n" + _listing(results, metric)
     )
+
+
+def test_earlier_floors_hold_on_the_items_they_were_set_on(eval_run):
+    results, _ = eval_run
+    earlier = [r for r in results if not r.id.startswith(ADDED_SINCE)]
+    summary = summarise(earlier)
+    for metric, floor in EARLIER_FLOORS.items():
+        assert summary[metric] >= floor, (
+            f"{metric} = {summary[metric]:.3f} < {floor} on the {len(earlier)} items it was "
+            "set on\n" + _listing(earlier, metric)
+        )
 
 
 def test_dev_figures_are_reported(eval_runs, record_property, capsys):

@@ -22,7 +22,7 @@ from guide_assistant.settings import Settings
 
 EVALS = Path(__file__).parent
 ITEMS = EVALS / "languages.jsonl"
-# Test split when set: English refused 0/40 (golden test questions 0/216), others caught 66/68.
+# Test split when set: English refused 0/40 (golden test questions 0/271), others caught 66/68.
 MIN_DETECTED = 0.95
 MAX_ENGLISH_REFUSED = 0.0
 ASKED_FOR = ("fr", "de", "cy", "ar", "he", "es", "pl", "ur")
