@@ -9,6 +9,10 @@ from Settings:
   counting everyday English ('kind', 'look', 'usually': ``abstain_everyday_zipf``), which is
   how people phrase a question rather than what it asks about.
 
+Then two checks of what was asked: a figure, sum, share, duration, date or name the question
+wants and no chosen sentence gives ("The guidance doesn't give a figure for this"), and a name
+in the ask that no document mentions ('…(Scotland) Act').
+
 Calibrated on the golden set with ``benchmarks/calibrate_abstention.py``, for the scoring weights
 named in ``Settings.abstain_calibrated_with``.
 """
@@ -150,10 +154,9 @@ class Abstention:
             word
             for run in answer_types.capitalised_runs(named)
             for word in run
-            # A title's 'No' or 'The' is no name; nor is a short form's 'FtP'.
+            # A title's 'No' or 'The' is no name (no content stem); nor is a short form's 'FtP'.
             if word[1:].islower()
-            and content_words(word)
-            and stems([word.lower()])[0] not in self.vocabulary
+            and not set(content_stems(word)) <= self.vocabulary
             and everyday.zipf(word.lower()) > 0
         ]
 

@@ -20,6 +20,8 @@ from guide_assistant.index.store import LoadedIndex
 from guide_assistant.settings import Settings
 
 NATIONAL = "guidance"  # the pseudo source id meaning "the national guidance editions only"
+# How people refer to a document besides its publisher: by its year and what it is.
+DOCUMENT_NOUNS = r"(?:paper|papers|guidance|guide|document|doc|report|publication)"
 
 
 class Scope(BaseModel):
@@ -37,19 +39,18 @@ class Scoper:
 
     def __init__(self, documents: list[dict[str, Any]], settings: Settings) -> None:
         self.settings = settings
-        self.guidance = [d["source_id"] for d in documents if d.get("kind", "corpus") == "corpus"]
+        editions = [d for d in documents if d.get("kind", "corpus") == "corpus"]
+        self.guidance = [d["source_id"] for d in editions]
         self.local = [d["source_id"] for d in documents if d.get("kind") == "user"]
         words = _alternation(settings.guidance_words)
-        prefixes = _alternation([sid.split("-")[0] for sid in self.guidance])
+        prefixes = _alternation([_prefix(sid) for sid in self.guidance])
         # A question may drop the article ("what does guidance say"); a document's sentence
         # speaks for the guidance with it ("The guidance requires…"), or by an edition's name
         # ("HEE expects…"), not when a NICE guideline says "this guidance covers…".
         self.asks = _words_pattern([words, prefixes])
         self.claims = _words_pattern([f"the (?:{words})" if words else "", prefixes])
         self.names = {
-            d["source_id"]: pattern
-            for d in documents
-            if d.get("kind", "corpus") == "corpus" and (pattern := _naming(d)) is not None
+            d["source_id"]: pattern for d in editions if (pattern := _naming(d)) is not None
         }
 
     def named(self, question: Question) -> str | None:
@@ -113,10 +114,6 @@ def _words_pattern(parts: list[str]) -> re.Pattern[str] | None:
     return re.compile(rf"\b(?:{joined})\b", re.IGNORECASE) if joined else None
 
 
-# How people refer to a document besides its publisher: by its year and what it is.
-DOCUMENT_NOUNS = r"(?:paper|papers|guidance|guide|document|doc|report|publication)"
-
-
 def _naming(document: dict[str, Any]) -> re.Pattern[str] | None:
     """How a question names an edition: its source id's prefix ('hee', 'tcsw'), its
     publisher's name ('College of Social Work'), or its year with what it is ('the 2014
@@ -125,8 +122,13 @@ def _naming(document: dict[str, Any]) -> re.Pattern[str] | None:
     publisher = re.sub(r"^the\s+", "", publisher.strip(), flags=re.IGNORECASE)
     year = document.get("year") or ""
     parts = [
-        re.escape(document["source_id"].split("-")[0]),
+        re.escape(_prefix(document["source_id"])),
         r"\s+".join(map(re.escape, publisher.split())) if publisher else "",
         rf"{re.escape(year)}\s+{DOCUMENT_NOUNS}" if year else "",
     ]
     return _words_pattern(parts)
+
+
+def _prefix(source_id: str) -> str:
+    """An edition's short name, its source id's first part ('hee' of 'hee-2020-guidance')."""
+    return source_id.split("-")[0]
