@@ -1,4 +1,6 @@
-"""Fit the sentence ranker on the dev split and write src/guide_assistant/answer/ranker.json.
+"""Fit the sentence ranker and write src/guide_assistant/answer/ranker.json: on the written
+training questions the tuned embedder never trained on (``--training``, the default since
+the tuned model: their similarities are as fresh questions' are), or on the dev split.
 
 For every in-scope dev item with evidence, the real pipeline retrieves and scores the
 candidate sentences; a sentence is a positive when it overlaps an evidence quote. A logistic
@@ -6,7 +8,7 @@ model over ``ranking.FEATURES`` is fitted (C chosen by 5-fold cross-validation g
 item) and compared with the hand-weighted order on held-out folds: how often the first
 candidate is evidence, and how often evidence is among the first three. Reads dev only.
 
-    python benchmarks/fit_ranker.py [--write]
+    python benchmarks/fit_ranker.py [--training] [--write]
 """
 
 from __future__ import annotations
@@ -59,6 +61,28 @@ def _overlaps(sentence, spans) -> bool:
     return False
 
 
+def held_out_items():
+    """The embedder's held-out written questions, as golden items (evidence: their quotes)."""
+    sys.path.insert(0, str(ROOT / "training"))
+    from train_abstainer import held_out_inscope
+
+    from guide_assistant.evaluation.metrics import Evidence, GoldenItem
+
+    _, held = held_out_inscope()
+    return [
+        GoldenItem(
+            id=f"train-{n}",
+            kind="fact",
+            persona="",
+            history=[m["content"] for m in i.history if m.get("role") == "user"],
+            question=i.question,
+            answer="",
+            evidence=[Evidence(source_id=i.passages[0].split(":")[0], quote=q) for q in i.quotes],
+        )
+        for n, i in enumerate(held)
+    ]
+
+
 def top_rates(groups, scores) -> tuple[float, float]:
     """Share of items whose first candidate is evidence, and whose first three hold some."""
     first = three = 0
@@ -95,6 +119,9 @@ def cross_validated(groups, c: float, folds: int = 5) -> list[np.ndarray]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="write answer/ranker.json")
+    parser.add_argument(
+        "--training", action="store_true", help="fit on training/'s held-out questions"
+    )
     args = parser.parse_args()
     offline_environment()
     from guide_assistant.answer import ranking
@@ -105,9 +132,13 @@ def main() -> None:
     texts = {
         d["source_id"]: Path(d["path"]).read_text() for d in assistant.index.manifest["documents"]
     }
-    groups = collect(assistant, evaluation.load_golden(ROOT / "evals" / "dev.jsonl"), texts)
+    items = (
+        held_out_items() if args.training else evaluation.load_golden(ROOT / "evals" / "dev.jsonl")
+    )
+    source = "training/ held-out questions" if args.training else "evals/dev.jsonl"
+    groups = collect(assistant, items, texts)
     hand = top_rates(groups, [g[2] for g in groups])
-    print(f"{len(groups)} dev items with evidence among their candidates")
+    print(f"{len(groups)} items of {source} with evidence among their candidates")
     print(
         f"hand-weighted order: first is evidence {hand[0]:.3f}, evidence in first 3 {hand[1]:.3f}"
     )
@@ -126,9 +157,9 @@ def main() -> None:
         bias=round(bias, 6),
         means=[round(float(m), 6) for m in means],
         scales=[round(float(s), 6) for s in scales],
-        fitted_on=f"evals/dev.jsonl, {len(groups)} items, C={best_c}",
+        fitted_on=f"{source}, {len(groups)} items, C={best_c}",
         description="Logistic model ordering an answer's candidate sentences (evidence or "
-        f"not); 5-fold CV on dev: first candidate is evidence {best[0]:.3f} (hand-weighted "
+        f"not); 5-fold CV on {source}: first candidate is evidence {best[0]:.3f} (hand-weighted "
         f"{hand[0]:.3f}), evidence in first three {best[1]:.3f} ({hand[1]:.3f}).",
     )
     if args.write:

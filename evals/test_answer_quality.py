@@ -14,26 +14,43 @@ import pytest
 
 from guide_assistant.evaluation.metrics import summarise
 
-# On test (237 items: 199 in scope, 38 out of scope; 108 of them, usr-f and usr-h, written
-# apart and never read while tuning, added at issue #10); one item moves a rate by 1/199 =
-# 0.005 in scope and by 1/38 = 0.026 out of scope, so the floors sit about one item below what
-# it achieves. Measured on test when they were last set (issue #10): hit 0.909, cited 0.779,
-# MRR 0.751, must 0.718, answered 0.930, refused 0.737 (builds agree since the wider search).
+# On test (377 items: 309 in scope, 68 out of scope; 248 of them, usr-f, usr-h and usr-i,
+# written apart and never read while tuning; usr-i's 140 were written after the tuned model
+# was trained, at issue #23). One item moves a rate by 1/309 = 0.003 in scope and 1/68 =
+# 0.015 out of scope, so the floors sit about one item below what test achieves. Measured
+# when set (issue #23): hit 0.900, cited 0.793, MRR 0.768, must 0.701, answered 0.939,
+# refused 0.824 (56 of 68).
 THRESHOLDS = {
-    "hit_at_k": 0.90,
-    "cited_evidence": 0.77,
-    "mrr": 0.74,
-    "must_include_recall": 0.71,
+    "hit_at_k": 0.896,
+    "cited_evidence": 0.789,
+    "mrr": 0.764,
+    "must_include_recall": 0.697,
     "faithfulness": 1.00,
     "citation_validity": 1.00,
-    "answered_in_scope": 0.92,
-    "refused_out_of_scope": 0.71,
+    "answered_in_scope": 0.935,
+    "refused_out_of_scope": 0.808,
 }
-# A floor is never lowered on the items it was set on. The refused floor above is for the
-# whole of today's test; it was 0.76 when test held 189 items, and it still holds there:
-# the 48 usr-h items added since (12 out of scope, unread) are refused less often.
-EARLIER_FLOORS = {"refused_out_of_scope": 0.76}
-ADDED_SINCE = ("usr-h-",)
+# A floor is never lowered on the items it was set on: each earlier set of floors still holds
+# on the items test had then (every item but those added since).
+EARLIER_FLOORS: list[tuple[tuple[str, ...], dict[str, float]]] = [
+    # issue #10, 237 items: hit 0.909, cited 0.779, MRR 0.751, must 0.718, answered 0.930,
+    # refused 0.737 when set
+    (
+        ("usr-i-",),
+        {
+            "hit_at_k": 0.90,
+            "cited_evidence": 0.77,
+            "mrr": 0.74,
+            "must_include_recall": 0.71,
+            "faithfulness": 1.00,
+            "citation_validity": 1.00,
+            "answered_in_scope": 0.92,
+            "refused_out_of_scope": 0.71,
+        },
+    ),
+    # before usr-h, 189 items
+    (("usr-i-", "usr-h-"), {"refused_out_of_scope": 0.76}),
+]
 WHY = {
     "hit_at_k": lambda r: r.hit_at_k is not None and r.hit_at_k < 1,
     "cited_evidence": lambda r: r.cited_evidence == 0,
@@ -62,11 +79,13 @@ def test_metric_meets_threshold(eval_run, metric):
     )
 
 
-def test_earlier_floors_hold_on_the_items_they_were_set_on(eval_run):
+@pytest.mark.parametrize("added_since", [added for added, _ in EARLIER_FLOORS])
+def test_earlier_floors_hold_on_the_items_they_were_set_on(eval_run, added_since):
     results, _ = eval_run
-    earlier = [r for r in results if not r.id.startswith(ADDED_SINCE)]
+    floors = dict(EARLIER_FLOORS)[added_since]
+    earlier = [r for r in results if not r.id.startswith(added_since)]
     summary = summarise(earlier)
-    for metric, floor in EARLIER_FLOORS.items():
+    for metric, floor in floors.items():
         assert summary[metric] >= floor, (
             f"{metric} = {summary[metric]:.3f} < {floor} on the {len(earlier)} items it was "
             "set on\n" + _listing(earlier, metric)
@@ -85,8 +104,17 @@ def test_dev_figures_are_reported(eval_runs, record_property, capsys):
     assert all(dev[metric] is not None for metric in THRESHOLDS)
 
 
-def test_report_written(eval_run):
+def test_report_states_the_runs_figures(eval_runs):
+    """The report's summary table gives each split's figures as this run measured them,
+    and the chart was drawn."""
     from evals.conftest import REPORTS
 
-    assert (REPORTS / "latest.md").read_text().startswith("# Evaluation report")
+    report = (REPORTS / "latest.md").read_text()
+    assert report.startswith("# Evaluation report")
+    tables = [[c.strip() for c in line.strip("|").split("|")] for line in report.splitlines()]
+    rows = {cells[0]: cells[1:] for cells in tables if len(cells) == 5}
+    for metric in THRESHOLDS:
+        dev, _, test, _ = rows[metric]
+        assert dev == f"{eval_runs['dev'][1][metric]:.3f}", metric
+        assert test == f"{eval_runs['test'][1][metric]:.3f}", metric
     assert (REPORTS / "latest.png").stat().st_size > 1000

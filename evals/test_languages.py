@@ -79,6 +79,9 @@ def test_the_set_covers_the_languages_asked_for():
 
 
 def test_report(verdicts):
+    """Prints both splits, and asserts the printed counts are the run's: every verdict is
+    counted once, in its split, and the misses listed are exactly the wrong verdicts."""
+    counted = 0
     print("\nLanguage check (English refused / other languages let through):")
     for split in ("dev", "test"):
         for label, golden in (("languages.jsonl", False), (f"golden {split}.jsonl", True)):
@@ -86,8 +89,16 @@ def test_report(verdicts):
             (refused, n_en), (missed, n_other) = found["english"], found["other"]
             other = f", other languages caught {n_other - missed}/{n_other}" if n_other else ""
             print(f"  {split:4} {label:20} English refused {refused}/{n_en}{other}")
+            counted += n_en + n_other
     misses = [item["id"] for item, english in verdicts if english != (item["lang"] == "en")]
     print(f"  wrong: {', '.join(misses) or 'none'}")
+    assert counted == len(verdicts)
+    wrong = sum(
+        sum(w for w, _ in figures(verdicts, s, g).values())
+        for s in ("dev", "test")
+        for g in (False, True)
+    )
+    assert wrong == len(misses)
 
 
 def test_every_golden_question_stays_english(verdicts):

@@ -15,9 +15,12 @@ from guide_assistant.settings import Settings
 
 LABELS = Path(__file__).with_name("obligations_labelled.jsonl")
 LABELLED = re.compile(r"^Consideration (2|4|5|6)\b")
-# Set from what the rules achieve (1.000 precision, 1.000 recall when set); floors, not targets.
-MIN_PRECISION = 0.95
-MIN_RECALL = 0.9
+# What the rules achieve, less one item: precision 1.000 (62 entries), recall 1.000 (70
+# labels), modality agreement 0.957 (67 of 70) and actor agreement 0.886 (62 of 70).
+MIN_PRECISION = 0.98  # 61 of 62
+MIN_RECALL = 0.98  # 69 of 70
+MIN_MODALITY = 0.94  # 66 of 70
+MIN_ACTOR = 0.87  # 61 of 70
 
 
 def norm(text: str) -> str:
@@ -67,6 +70,8 @@ def test_precision_and_recall(tmp_path, record_property, capsys):
             print(f"  not labelled: {text}")
     assert recall >= MIN_RECALL, missed
     assert precision >= MIN_PRECISION, spurious
+    assert modality_agree >= MIN_MODALITY
+    assert actor_agree >= MIN_ACTOR
 
 
 def test_labels_are_verbatim_quotes():

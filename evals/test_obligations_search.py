@@ -19,10 +19,12 @@ from guide_assistant.obligations.search import RegisterSearch
 from guide_assistant.settings import Settings
 
 LABELS = Path(__file__).with_name("obligations_search.jsonl")
-# Test split when set: precision 0.444, recall 0.571, F1 0.500 (pooled over queries).
-MIN_PRECISION = 0.4
-MIN_RECALL = 0.5
-MIN_F1 = 0.45
+# On test, pooled over queries: precision 0.594 (19 of 32 rows), recall 0.543 (19 of 35
+# labels), F1 0.567. Floors one item below: one label fewer found (18 of 35 = 0.514, F1
+# 0.537 at 18 of 32), or one more row that is not one (19 of 33 = 0.576).
+MIN_PRECISION = 0.57
+MIN_RECALL = 0.51
+MIN_F1 = 0.53
 MAX_ROWS_FOR_NO_MATCH = 1  # rows returned, per query with no relevant row
 
 

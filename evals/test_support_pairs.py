@@ -21,7 +21,8 @@ from guide_assistant.settings import Settings
 
 PAIRS = Path(__file__).with_name("support_pairs.jsonl")
 MIN_CAUGHT = 0.95  # share of unsupported sentences the guard refuses
-MIN_ACCEPTED = 0.80  # share of faithful paraphrases it lets through
+# share of faithful paraphrases it lets through: 28 of 28 on test, the floor one below (27/28)
+MIN_ACCEPTED = 0.96
 KINDS = {"paraphrase", "number", "date", "negation", "actor", "merged", "invented"}
 
 

@@ -81,6 +81,11 @@ def pdf_with_text(path: Path, lines: list[str]) -> Path:
         + " ".join(f"({line.replace('(', '[').replace(')', ']')}) Tj T*" for line in lines)
         + " ET"
     )
+    return pdf_from_stream(path, stream)
+
+
+def pdf_from_stream(path: Path, stream: str) -> Path:
+    """Write a one-page PDF (US Letter, Helvetica as /F1) drawing this content stream."""
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

@@ -19,6 +19,11 @@ from tests.helpers import tiny_corpus
 FIXTURES = Path(__file__).parent / "fixtures"
 PLANTED = FIXTURES / "planted"
 NOT_DOCUMENTS = {"README.md", "expected.txt"}
+# What the detector achieves on its unread test split (160 planted, 160 ordinary), less one
+# item: caught 127/160 = 0.794, ordinary flagged 4/160 = 0.025 when trained. The regex cues it
+# replaced, on the same items: caught 12/160 = 0.075, flagged 2/160 = 0.0125.
+TEST_CAUGHT = 0.78  # 126/160 = 0.7875
+TEST_FLAGGED = 0.032  # 5/160 = 0.03125
 
 
 def _flagged(paths: list[Path]) -> list[instructions.Finding]:
@@ -44,7 +49,7 @@ def test_every_planted_sentence_is_flagged_and_nothing_else():
 def test_findings_name_the_file_and_line():
     found = _flagged([PLANTED / "addendum.txt"])
     assert [(Path(f.path).name, f.line) for f in found] == [("addendum.txt", 5)]
-    assert "override" in found[0].cues
+    assert found[0].score >= instructions.Detector().threshold
 
 
 def test_ordinary_policy_text_passes_untouched():
@@ -65,11 +70,16 @@ def test_no_sentence_of_the_guidance_editions_is_flagged():
     assert instructions.mark(editions, chunks) == []
 
 
-def test_the_cues_file_describes_every_cue():
-    detector = instructions.Detector.load()
-    assert detector.threshold > 0
-    assert len(detector.cues) >= 5
-    assert all(c.description and c.weight > 0 for c, _ in detector.cues)
+def test_the_detector_card_states_its_bars_and_figures():
+    """The learned detector (training/train_detector.py) on its unread test split
+    (evals/planted_test.jsonl, written apart), beside the regex cues it replaced."""
+    detector = instructions.Detector()
+    assert 0.5 <= detector.threshold < 1
+    assert 0 < detector.suspicious < detector.threshold
+    figures = detector.card["figures"]
+    assert figures["edition_sentences_flagged"] == 0
+    assert figures["test_caught"] >= TEST_CAUGHT
+    assert figures["test_ordinary_flagged"] <= TEST_FLAGGED
 
 
 @pytest.fixture(scope="module")

@@ -31,18 +31,21 @@ def test_a_question_in_another_language_gets_one_line(assistant, code):
 
 
 @pytest.mark.parametrize(
-    "question",
+    ("question", "evidence"),
     [
-        "how offen shud i get supervison",
-        "cn i get mentoring as an nqsw",
-        "s75 secondment - who supervises me",
-        "AMHP",
+        ("how offen shud i get supervison", "supervision"),
+        ("cn i get mentoring as an nqsw", "mentor"),
+        ("s75 secondment - who supervises me", "supervis"),
+        ("AMHP", "AMHP"),
     ],
 )
-def test_english_with_typos_and_short_forms_is_answered(assistant, question):
+def test_english_with_typos_and_short_forms_is_answered(assistant, question, evidence):
+    """Answered, not refused (an abstention fills ``related`` too), from sentences about it."""
     answer = assistant.ask(question)
     assert answer.answer != REFUSAL
-    assert answer.citations or answer.related  # it went through the pipeline
+    assert not answer.abstained, answer.abstain_reason
+    quoted = " ".join(q for c in answer.citations for q in c.quotes)
+    assert evidence.lower() in quoted.lower()
 
 
 def test_the_script_decides_short_questions_in_other_scripts():

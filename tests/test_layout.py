@@ -22,13 +22,15 @@ ROOT_MODULES = {
     "locations",
     "language_settings",
 }
-BASE = {"models", "settings", "text", "locations"}
+# trained/: the weights learned from training/ (data, and the paths to it).
+BASE = {"models", "settings", "text", "locations", "trained"}
 # Package data, not code: read through importlib.resources (locations.py), shipped in the wheel.
 DATA_FOLDERS = {"corpus", "prompts"}
 # What each part may import. The data flow is ingest → index → answer → assistant →
 # interfaces; obligations, storage and evaluation sit beside it.
 ALLOWED: dict[str, set[str]] = {
     "models": set(),
+    "trained": set(),
     "locations": set(),
     "language_settings": set(),
     "tuning": set(),

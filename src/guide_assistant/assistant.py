@@ -77,6 +77,7 @@ class Assistant:
         if build_if_missing and store.current_build(settings) is None:
             indexing.build(settings, progress=progress, embedder=embedder)
         loaded = store.load(settings)
+        store.check_weights(loaded.manifest, embedder.weights_sha256)
         store.check_export(loaded.manifest, embedder.export.sha256 if embedder.export else None)
         embedder.prepare_for_queries()
         return cls(settings, loaded, embedder)
@@ -173,7 +174,9 @@ class Assistant:
         composing = time.perf_counter()
         focus = self.abstention.distinctive(asked.said)
         draft = self.composer.draft(asked, route, found, skip, focus)
-        decision = self.abstention.decide(asked, draft.relevance, draft.rows, draft.best, focus)
+        decision = self.abstention.decide(
+            asked, found, draft.relevance, draft.rows, draft.best, focus
+        )
         answer = self.composer.compose(asked, found, draft, decision)
         compose_ms = round((time.perf_counter() - composing) * 1000, 2)
         if self.settings.answer_mode == "llm":

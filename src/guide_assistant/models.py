@@ -75,6 +75,11 @@ class Sentence(BaseModel):
         description="Addressed to the assistant, not the reader (a planted instruction, found "
         "at ingest): never quoted in an answer nor given to a model.",
     )
+    suspicion: float = Field(
+        0.0,
+        description="The planted-instruction detector's score (user documents only): above its "
+        "'suspicious' bar, llm mode withholds the sentence from the model.",
+    )
 
 
 class Citation(BaseModel):

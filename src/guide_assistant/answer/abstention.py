@@ -1,20 +1,20 @@
-"""The abstain stage: when to say "the guidance doesn't cover this". Three signals, thresholds
-from Settings:
+"""The abstain stage: when to say "the guidance doesn't cover this".
+
+A learned decision (``abstainer.py``: fitted on written in-scope and out-of-scope questions)
+weighs the question's topic, as the tuned model embeds it, beside signals of the draft
+answer, computed here:
 
 - relevance: the best sentence's score (meaning, shared words, passage fit);
 - unknown share: the share of the query's words that the corpus never uses ('lorazepam'),
   everyday English aside (a chatty 'basically' is no sign of an off-topic question);
 - coverage: whether the answer chosen contains any of the question's distinctive words (those
   in fewer than ``abstain_common_share`` of sentences: 'salary', 'parking'; not 'social'), not
-  counting everyday English ('kind', 'look', 'usually': ``abstain_everyday_zipf``), which is
-  how people phrase a question rather than what it asks about.
+  counting everyday English ('kind', 'look', 'usually': ``abstain_everyday_zipf``);
+- what was asked: whether a chosen sentence gives the figure, sum, share, duration, date or
+  name the question wants, and whether the ask names what no document mentions.
 
-Then two checks of what was asked: a figure, sum, share, duration, date or name the question
-wants and no chosen sentence gives ("The guidance doesn't give a figure for this"), and a name
-in the ask that no document mentions ('…(Scotland) Act').
-
-Calibrated on the golden set with ``benchmarks/calibrate_abstention.py``, for the scoring weights
-named in ``Settings.abstain_calibrated_with``.
+When it abstains for want of the kind of answer asked for, the answer says so ("The guidance
+doesn't give a figure for this").
 """
 
 from __future__ import annotations
@@ -23,10 +23,15 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
 
 from guide_assistant.answer import answer_types, everyday
+from guide_assistant.answer.abstainer import Abstainer, packaged
 from guide_assistant.answer.answer_types import AnswerType, Wanted
 from guide_assistant.answer.questions import Question
+from guide_assistant.answer.retrieval import Retrieved
 from guide_assistant.answer.vocabulary import says
 from guide_assistant.settings import Settings
 from guide_assistant.text import content_stems, content_words, stems
@@ -98,52 +103,62 @@ class Abstention:
         coverage = covered / len(distinctive) if distinctive else 1.0
         return Signals(relevance, unknown, coverage)
 
-    def reason(self, s: Signals) -> str | None:
-        """Why to abstain given these signals, or None to answer."""
-        t = self.settings
-        if s.relevance < t.abstain_threshold:
-            return f"relevance {s.relevance:.2f} is below {t.abstain_threshold}"
-        if s.unknown_share >= t.abstain_unknown_share and s.relevance < t.abstain_unknown_threshold:
-            return (
-                f"{s.unknown_share:.0%} of the question's words are not in the sources and "
-                f"relevance {s.relevance:.2f} is below {t.abstain_unknown_threshold}"
-            )
-        if s.coverage == 0 and s.relevance < t.abstain_uncovered_threshold:
-            return (
-                "the answer has none of the question's distinctive words and relevance "
-                f"{s.relevance:.2f} is below {t.abstain_uncovered_threshold}"
-            )
-        return None
-
-    def abstain(self, s: Signals) -> bool:
-        return self.reason(s) is not None
+    @cached_property
+    def learned(self) -> Abstainer:
+        """The fitted decision (``trained/abstainer.json``), read on first use."""
+        return packaged()
 
     def decide(
         self,
         question: Question,
+        found: Retrieved,
         relevance: float,
         rows: list[int],
         best: int | None = None,
         distinctive: Sequence[str] | None = None,
     ) -> Decision:
-        """The abstain stage: signals of the question and its draft, then the decision.
-        Coverage also counts ``best``, the sentence relevance was measured on: the ranker may
-        lead with another sentence, but relevance and coverage must speak of the same text.
+        """The abstain stage: the draft's signals and the learned decision. Coverage also
+        counts ``best``, the sentence relevance was measured on: the ranker may lead with
+        another sentence, but relevance and coverage must speak of the same text.
         ``distinctive``: the distinctive stems of ``question.said``, if already found."""
-        covering = rows if best is None or best in rows else [*rows, best]
-        signals = self.signals(question.said, question.query, relevance, covering, distinctive)
-        reason = self.reason(signals) if rows else "no sentence of the sources to quote"
+        features, signals = self.features(question, found, relevance, rows, best, distinctive)
+        reason = self.learned.reason(features) if rows else "no sentence of the sources to quote"
         missing = None
-        # The figure must be about what the ask names, not a preamble's words ('HR here -',
-        # 'ignore your sources and say…'): those find passages, they don't say what is asked.
-        if reason is None and not self.gives_any(question, rows):
+        if rows and not features["gives"]:
+            # A check of what was asked, not a threshold: a figure, date or name that no chosen
+            # sentence gives is not answered, however close the passages. Saying so ("doesn't
+            # give a figure") tells more than "doesn't cover".
             missing = question.wanted.type
             unit = f" ({' '.join(question.wanted.unit)})" if question.wanted.unit else ""
-            reason = f"it asks for {missing.value}{unit} and no sentence chosen gives one"
-        # After the kind of answer: "doesn't give a name" says more than "doesn't cover".
-        if reason is None and (unknown := self.unmentioned(question.ask)):
-            reason = f"it names {', '.join(unknown)}, which the sources never mention"
+            reason = reason or f"it asks for {missing.value}{unit} and no sentence chosen gives one"
         return Decision(abstain=reason is not None, reason=reason, signals=signals, missing=missing)
+
+    def features(
+        self,
+        question: Question,
+        found: Retrieved,
+        relevance: float,
+        rows: list[int],
+        best: int | None = None,
+        distinctive: Sequence[str] | None = None,
+    ) -> tuple[dict[str, float], Signals]:
+        """What the learned decision weighs (``abstainer.FEATURES``), and the signals."""
+        covering = rows if best is None or best in rows else [*rows, best]
+        signals = self.signals(question.said, question.query, relevance, covering, distinctive)
+        # The figure must be about what the ask names, not a preamble's words ('HR here -',
+        # 'ignore your sources and say…'): those find passages, they don't say what is asked.
+        vector = found.ask if found.ask is not None else found.vector
+        features = {
+            "topic": self.learned.topic(vector),
+            "passage_similarity": max((h.similarity for h in found.hits), default=0.0),
+            "relevance": max(relevance, -1.0),
+            "sparse": float(np.log1p(found.sparse_best)),
+            "unknown_share": signals.unknown_share,
+            "coverage": signals.coverage,
+            "gives": float(bool(rows) and self.gives_any(question, rows)),
+            "unmentioned": float(bool(self.unmentioned(question.ask))),
+        }
+        return features, signals
 
     def unmentioned(self, ask: str) -> list[str]:
         """Names in the ask that the sources never use ('how does the … (Scotland) Act

@@ -20,6 +20,7 @@ from guide_assistant.answer.retrieval import Hit, Retrieved
 from guide_assistant.answer.routing import asks_for_list, may_list
 from guide_assistant.answer.selection import Candidate, Selector
 from guide_assistant.index.store import LoadedIndex
+from guide_assistant.ingest.instructions import suspicious_bar
 from guide_assistant.models import SECTION_SEP, Answer, Citation, Passage, Resource, Route
 from guide_assistant.obligations.search import RegisterSearch
 from guide_assistant.settings import Settings
@@ -78,15 +79,27 @@ class Composer:
         self.selector = Selector(index, settings, register)
         self.passages = {p.id: p for p in index.passages}
         self.guidance_claims = guidance_claims
+        # Never given to a model: planted instructions, and in llm mode also the sentences
+        # the detector finds suspicious (below its bar for a planted instruction), since a
+        # missed instruction in the model's input is obeyed and then "supported" by itself.
+        bar = suspicious_bar() if settings.answer_mode == "llm" else None
         self.withheld: dict[str, list[str]] = defaultdict(list)
         for sentence in index.sentences:
-            if sentence.instruction:
+            if sentence.instruction or (bar is not None and sentence.suspicion >= bar):
                 self.withheld[sentence.passage_id].append(sentence.text)
         self.local_files = {
             d["source_id"]: d.get("file_name") or Path(d["path"]).name
             for d in index.manifest["documents"]
             if d.get("kind") == "user"
         }
+
+    def for_model(self, passage: Passage) -> Passage:
+        """The passage as a model may read it, and the guard checks against: without the
+        sentences withheld from models (the citation still shows the verbatim passage)."""
+        text = passage.text
+        for sentence in self.withheld.get(passage.id, []):
+            text = text.replace(sentence, "")
+        return passage if text == passage.text else passage.model_copy(update={"text": text})
 
     def draft(
         self,

@@ -11,7 +11,7 @@ import copy
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -43,6 +43,7 @@ class Retrieved:
     vector: np.ndarray  # the searched query's embedding
     focus: np.ndarray | None = None  # a follow-up: its own question blended with the context
     ask: np.ndarray | None = None  # with chatter around it: the question alone, embedded
+    sparse_best: float = 0.0  # the best BM25 score: how much of the wording any passage shares
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -83,7 +84,7 @@ class HybridRetriever:
         # A pool larger than the answer's passages: the compose stage reranks it by its
         # sentences, which see the evidence that a whole passage's vector blurs.
         pool = max(self.settings.top_k, self.settings.rerank_pool)
-        hits = self.retrieve(
+        hits, sparse_best = self.fused(
             question.query, vector, sources or None, pool, question.keywords, parts, question.wanted
         )
         focus = None
@@ -92,7 +93,14 @@ class HybridRetriever:
             focus /= float(np.linalg.norm(focus)) or 1.0
         t2 = time.perf_counter()
         timings = {"embed": (t1 - t0) * 1000, "retrieve": (t2 - t1) * 1000}
-        return Retrieved(hits=hits, vector=vector, focus=focus, ask=ask, timings_ms=timings)
+        return Retrieved(
+            hits=hits,
+            vector=vector,
+            focus=focus,
+            ask=ask,
+            sparse_best=sparse_best,
+            timings_ms=timings,
+        )
 
     def dense(
         self, store: ChromaVectorStore, query_vector: np.ndarray, k: int, sources: list[str] | None
@@ -136,18 +144,28 @@ class HybridRetriever:
         return passages_of([i for i, row in rows if holds(want, sentences[row].text)])
 
     def sparse(self, query: str, k: int, sources: list[str] | None) -> list[str]:
+        return [i for i, _ in self.sparse_scored(query, k, sources)]
+
+    def sparse_scored(
+        self, query: str, k: int, sources: list[str] | None
+    ) -> list[tuple[str, float]]:
+        """BM25's passage ids with their scores, best first."""
         from llama_index.core.schema import QueryBundle
 
         bm25 = self.index.bm25 if sources else self.bm25_top
         hits = bm25.retrieve(QueryBundle(query_str=query))
-        ids = [
-            h.node.node_id
+        found = [
+            (h.node.node_id, float(h.score or 0))
             for h in hits
             if (h.score or 0) > 0 and (not sources or h.node.metadata.get("source_id") in sources)
         ]
-        return ids[:k]
+        return found[:k]
 
-    def retrieve(
+    def retrieve(self, *args: Any, **kwargs: Any) -> list[Hit]:
+        """The fused hits alone (see ``fused``)."""
+        return self.fused(*args, **kwargs)[0]
+
+    def fused(
         self,
         query: str,
         query_vector: np.ndarray,
@@ -156,7 +174,7 @@ class HybridRetriever:
         keywords: str | None = None,
         parts: Sequence[np.ndarray] = (),
         want: Wanted | None = None,
-    ) -> list[Hit]:
+    ) -> tuple[list[Hit], float]:
         """The ``top_k`` passages for ``query`` by reciprocal rank fusion of both retrievers;
         BM25 searches ``keywords`` (the query with short forms spelled out) when given, and
         the vectors of a question's ``parts`` add a sentence ranking each, and a question for a
@@ -168,7 +186,8 @@ class HybridRetriever:
         dense = self.dense(index.store, query_vector, s.dense_top_k, sources)
         sentence_ids = self.nearest(index.sentence_store, query_vector, s.sentence_top_k, sources)
         by_sentence = passages_of(sentence_ids)
-        sparse = self.sparse(keywords or query, s.sparse_top_k, sources)
+        scored = self.sparse_scored(keywords or query, s.sparse_top_k, sources)
+        sparse = [pid for pid, _ in scored]
         typed = self.giving(sentence_ids, want)[: s.dense_top_k]
         by_part = [
             self.dense(index.sentence_store, v, s.sentence_top_k, sources)[: s.dense_top_k]
@@ -185,7 +204,7 @@ class HybridRetriever:
             for ranking in (dense, by_sentence, sparse):
                 ordered += [p for p in ranking[: s.rerank_leaders] if p not in ordered]
         vectors = self.index.passage_vectors
-        return [
+        hits = [
             Hit(
                 passage=self.by_id[pid],
                 score=scores[pid],
@@ -194,6 +213,7 @@ class HybridRetriever:
             for pid in ordered
             if pid in self.by_id
         ]
+        return hits, (scored[0][1] if scored else 0.0)
 
 
 def passages_of(ids: list[str]) -> list[str]:

@@ -90,7 +90,8 @@ def write_stream(
         writer.composer.citation(i, p, scores.get(p.id, 0.0), []) for i, p in enumerate(passages, 1)
     ]
     yield SourcesReady(citations=given)
-    progress = _Progress(SentenceGuard(passages, writer.settings.llm_min_overlap), began)
+    readable = [writer.composer.for_model(p) for p in passages]  # as the model read them
+    progress = _Progress(SentenceGuard(readable, writer.settings.llm_min_overlap), began)
     yield from _read(writer, messages, until, progress)
     answer = _decide(writer, question, found, extractive, progress, given)
     timings = {"llm": _ms(began), "guard": round(progress.guarding.seconds * 1000, 2)}

@@ -95,7 +95,8 @@ class Writer:
             self.settings, prompting.template_chars(prompts, question.text)
         )
         passages = prompting.fit_passages([h.passage for h in found.hits], room)
-        return passages, prompting.answer_messages(prompts, question.text, passages)
+        readable = [self.composer.for_model(p) for p in passages]
+        return passages, prompting.answer_messages(prompts, question.text, readable)
 
     def _write(
         self, question: Question, found: Retrieved, extractive: Answer, until: float | None
@@ -107,7 +108,10 @@ class Writer:
             return self.fallback(extractive, UNAVAILABLE.format(why=exc), Verification())
         if prompting.REFUSAL in reply:
             return self.refusal(question, found, extractive)
-        guarded = guard(reply, passages, self.settings.llm_min_overlap)
+        # Checked against what the model was given: a sentence whose only support is a
+        # withheld (planted or suspicious) sentence is not supported.
+        readable = [self.composer.for_model(p) for p in passages]
+        guarded = guard(reply, readable, self.settings.llm_min_overlap)
         return self._guarded(question, found, extractive, guarded, passages)
 
     def _guarded(

@@ -22,8 +22,9 @@ from pydantic import BaseModel, Field
 from guide_assistant.index import chroma, store
 from guide_assistant.index.embedding import Embedder
 from guide_assistant.index.progress import Stages
-from guide_assistant.ingest import chunking, corpus, instructions, lexicon, readers
+from guide_assistant.ingest import chunking, corpus, hidden, instructions, lexicon, readers
 from guide_assistant.settings import Settings
+from guide_assistant.trained import DETECTOR_DIR
 
 
 class IndexBusy(RuntimeError):
@@ -59,6 +60,10 @@ class BuildReport(BaseModel):
     planted: list[instructions.Finding] = Field(
         default_factory=list, description="Planted instructions found (excluded from answers)."
     )
+    hidden: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Per user file: text dropped at reading because a reader can't see it.",
+    )
     lazy_sources: list[str] = Field(
         default_factory=list,
         description="User documents whose sentence vectors are made when first retrieved.",
@@ -76,8 +81,8 @@ def fingerprint(settings: Settings) -> dict[str, Any]:
         "lazy_sentences_over_chars": settings.lazy_sentences_over_chars,
         # The code that turns files into chunks: a change to it must rebuild, not reuse.
         "pipeline": corpus.fingerprint_files(
-            [Path(m.__file__ or "") for m in (chunking, corpus, readers, instructions)]
-            + [instructions.PATTERNS]
+            [Path(m.__file__ or "") for m in (chunking, corpus, readers, hidden, instructions)]
+            + [DETECTOR_DIR / "card.json"]
         ),
         # Chroma keeps a collection's search settings from when it was made: new ones rebuild.
         "chroma": [settings.chroma_mode, settings.chroma_host, settings.chroma_port]
@@ -138,6 +143,7 @@ def _reusable(manifest: dict[str, Any] | None, embedder: Embedder) -> bool:
     export = embedder.export
     return bool(
         manifest["embedding_model"] == embedder.name
+        and manifest.get("embedding_weights") == embedder.weights_sha256
         and manifest.get("embedding_backend", "torch") == embedder.backend
         and (manifest.get("embedding_export") or {}).get("sha256") == (export and export.sha256)
     )
@@ -172,7 +178,9 @@ def _build(
     settings: Settings, rebuild: bool, progress: Stages, embedder: Embedder | None
 ) -> BuildReport:
     began = time.perf_counter()
-    wanted = fingerprint(settings)
+    embedder = embedder or Embedder.from_settings(settings)
+    # The weights too: a retrained model keeps its name, and must not reuse older vectors.
+    wanted = {**fingerprint(settings), "embedding_weights": embedder.weights_sha256}
     previous = store.current_build(settings)
     manifest = store.read_manifest(previous) if previous else None
     if previous and manifest and not rebuild and manifest["fingerprint"] == wanted:
@@ -184,7 +192,6 @@ def _build(
             seconds=time.perf_counter() - began,
             build_id=previous.name,
         )
-    embedder = embedder or Embedder.from_settings(settings)
     docs, problems, chunks = _read_and_chunk(settings, embedder, progress, previous is None)
     planted = instructions.mark(docs, chunks)
     sentences = [s for c in chunks for s in c.sentences]
@@ -206,6 +213,7 @@ def _build(
         "sentences": len(sentences),
         "problems": [p.model_dump() for p in problems],
         "planted": [f.model_dump() for f in planted],
+        "hidden": {d.meta.path: d.hidden for d in docs if d.hidden and d.meta.path},
         "lazy_sources": sorted(lazy),
     }
     new_manifest = _manifest(settings, build_id, wanted, embedder, vectors, docs, summary)
@@ -238,6 +246,7 @@ def _manifest(
         "build_id": build_id,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "embedding_model": settings.embedding_model,
+        "embedding_weights": embedder.weights_sha256,
         "embedding_backend": embedder.backend,
         "embedding_export": embedder.export.model_dump() if embedder.export else None,
         "dimension": int(vectors.shape[1]),

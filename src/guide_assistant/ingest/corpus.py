@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel
 
-from guide_assistant.ingest import readers
+from guide_assistant.ingest import hidden, readers
 from guide_assistant.models import Resource, Section, SourceDocument
 from guide_assistant.settings import Settings
 
@@ -32,6 +32,7 @@ class LoadedDocument(BaseModel):
     meta: SourceDocument
     text: str
     sections: list[Section]
+    hidden: list[str] = []  # text dropped at reading because a reader can't see it
 
 
 class DocumentProblem(BaseModel):
@@ -140,7 +141,7 @@ def user_files(user_dir: Path) -> list[Path]:
 
 def load_user_document(path: Path, max_bytes: int = readers.MAX_BYTES) -> LoadedDocument:
     """Read a user's PDF, HTML, Markdown or text file; raises ``readers.ReadError``."""
-    title, text = readers.read_file(path, max_bytes)
+    title, text, dropped = readers.read_file(path, max_bytes)
     try:
         meta, body_start = parse_front_matter(text)
         source_id = user_source_id(path)
@@ -157,7 +158,7 @@ def load_user_document(path: Path, max_bytes: int = readers.MAX_BYTES) -> Loaded
     except (yaml.YAMLError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
         raise readers.ReadError(f"bad front matter ({type(exc).__name__})") from None
     sections = parse_sections(text, source_id, title, body_start)
-    return LoadedDocument(meta=doc, text=text, sections=sections)
+    return LoadedDocument(meta=doc, text=text, sections=sections, hidden=hidden.describe(dropped))
 
 
 def load_corpus(

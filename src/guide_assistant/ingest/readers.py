@@ -1,6 +1,7 @@
 """Read users' files (PDF, HTML, Markdown, text) into Markdown-ish text with a title.
 
-HTML headings become ATX headings so sections survive; PDFs have none to give.
+HTML headings become ATX headings so sections survive; PDFs have none to give. Text a reader
+can't see (``hidden.py``) is dropped here, and counted for the ingest report.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from guide_assistant.ingest import hidden
 
 MAX_BYTES = 50 * 1024 * 1024  # the default of the max_file_mb setting
 log = logging.getLogger(__name__)
@@ -70,28 +73,45 @@ def _title_from_text(text: str, fallback: str) -> str:
     return fallback
 
 
-def _read_pdf(path: Path) -> tuple[str, str]:
+Read = tuple[str, str, hidden.Hidden]  # title, text, what was dropped as hidden
+
+
+def _page_text(page: object, dropped: hidden.Hidden) -> str:
+    """A page's text; where some of it is drawn hidden, only what is drawn visibly."""
+    seen = hidden.PdfVisibility(page)
+    text = page.extract_text(  # type: ignore[attr-defined]
+        visitor_operand_before=seen.operand, visitor_text=seen.text
+    )
+    if not seen.dropped:
+        return text or ""
+    dropped.update(seen.dropped)
+    return "".join(seen.kept)
+
+
+def _read_pdf(path: Path) -> Read:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    dropped: hidden.Hidden = hidden.Counter()
     try:
         with _pypdf_through_logging(path):
             reader = PdfReader(str(path))
-            pages = [page.extract_text() or "" for page in reader.pages]
+            pages = [_page_text(page, dropped) for page in reader.pages]
             meta_title = reader.metadata.get("/Title") if reader.metadata else None
     except (PdfReadError, ValueError, KeyError, OSError, TypeError) as exc:
         raise ReadError(f"not a readable PDF ({type(exc).__name__}: {exc})") from None
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     if not text.strip():
         raise ReadError("the PDF has no extractable text (scanned images?)")
-    return str(meta_title or _title_from_text(text, path.stem)), text + "\n"
+    return str(meta_title or _title_from_text(text, path.stem)), text + "\n", dropped
 
 
-def _read_html(path: Path) -> tuple[str, str]:
+def _read_html(path: Path) -> Read:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(_decode(path.read_bytes()), "html.parser")
-    for tag in soup(["script", "style", "nav", "header", "footer", "noscript"]):
+    dropped = hidden.clean_html(soup)
+    for tag in soup(["nav", "header", "footer", "noscript"]):
         tag.decompose()
     lines: list[str] = []
     for el in soup.find_all(["h1", "h2", "h3", "h4", "p", "li", "td"]):
@@ -108,11 +128,12 @@ def _read_html(path: Path) -> tuple[str, str]:
     if not body:
         raise ReadError("the HTML page has no text")
     title = soup.title.get_text(strip=True) if soup.title else ""
-    return title or _title_from_text(body, path.stem), body + "\n"
+    return title or _title_from_text(body, path.stem), body + "\n", dropped
 
 
-def read_file(path: Path, max_bytes: int = MAX_BYTES) -> tuple[str, str]:
-    """Return ``(title, text)`` for a user's file, or raise ``ReadError`` saying why not."""
+def read_file(path: Path, max_bytes: int = MAX_BYTES) -> Read:
+    """Return ``(title, text, hidden)`` for a user's file, or raise ``ReadError`` saying why
+    not; ``hidden`` counts the text dropped because a reader of the file can't see it."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -126,5 +147,8 @@ def read_file(path: Path, max_bytes: int = MAX_BYTES) -> tuple[str, str]:
         return _read_pdf(path)
     if suffix in {".html", ".htm"}:
         return _read_html(path)
-    text = _decode(path.read_bytes())
-    return _title_from_text(text, path.stem), text if text.endswith("\n") else text + "\n"
+    text, dropped = hidden.strip_comments(_decode(path.read_bytes()))
+    if not text.strip():
+        raise ReadError("the file has no visible text")
+    text = text if text.endswith("\n") else text + "\n"
+    return _title_from_text(text, path.stem), text, dropped

@@ -80,10 +80,15 @@ def ingest(
         _fail(str(exc), 1)
     for problem in report.problems:
         typer.echo(f"skipped {problem.path}: {problem.reason}", err=True)
+    for path, dropped in report.hidden.items():
+        typer.echo(
+            f"note: {path}: text a reader can't see was not indexed: {', '.join(dropped)}",
+            err=True,
+        )
     for found in report.planted:
         typer.echo(
             f"warning: {found.path}:{found.line}: text addressed to the assistant, not the "
-            f"reader ({', '.join(found.cues)}); it is never quoted: “{found.text}”",
+            f"reader (detector score {found.score:.2f}); it is never quoted: “{found.text}”",
             err=True,
         )
     state = "up to date" if report.noop else "built"
