@@ -23,8 +23,9 @@ INVENTED = "Every social worker is entitled to a lease car from their first day"
 SENTENCE = re.compile(r"[^.!?]*[A-Za-z][^.!?]{30,}[.!?]")
 CHANGED = "Notably, "  # opens the sentence whose figure was changed
 FIGURE = re.compile(r"\b(\d{2,})\b")
-# What the guard lets through, less about one answer's worth; measured when set: see below.
-MIN_FAITHFUL_SHOWN = 0.0
+# Faithful sentences shown (copied or lightly reworded): 0.685 over the 196 answers written on
+# test when set (issue #26); the floor is about one answer's sentences below.
+MIN_FAITHFUL_SHOWN = 0.68
 
 
 def reply_for(body: dict) -> Reply:

@@ -43,7 +43,7 @@ def test_without_an_index_it_fails_and_names_ingest(home):
     assert str(home / "data") in line(report, "data folder")
     assert str(home / "user_docs") in line(report, "user documents")
     assert "packaged; 2 editions" in line(report, "corpus")
-    assert "packaged:all-MiniLM-L6-v2" in line(report, "embedding model")
+    assert "packaged:guide-minilm" in line(report, "embedding model")
     assert "torch" in line(report, "embedding backend")
     assert "embedded" in line(report, "chroma")
     index = line(report, "index build")

@@ -114,7 +114,7 @@ def test_answering_with_onnx_never_imports_torch(onnx_settings):
     code = (
         "import sys; from guide_assistant import Assistant; "
         "a = Assistant.load(build_if_missing=False); "
-        "print(bool(a.ask('how often is supervision?').citations), 'torch' in sys.modules)"
+        "print(bool(a.ask('how often is supervision?').retrieved), 'torch' in sys.modules)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True

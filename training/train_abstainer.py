@@ -33,7 +33,9 @@ from guide_assistant.evaluation.metrics import load_golden
 from guide_assistant.settings import Settings
 from guide_assistant.trained import ABSTAINER, EMBEDDER_DIR
 
-MAX_REFUSED = 0.05  # dev's in-scope items refused, the bar (340 in scope: 17 items)
+# dev's in-scope items refused: below the 5%, as fresh scenario questions (which dev has
+# few of) are refused more often than dev's (340 in scope: 10 items)
+MAX_REFUSED = 0.03
 
 
 def held_out_inscope() -> tuple[list[data.Item], list[data.Item]]:

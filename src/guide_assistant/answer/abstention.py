@@ -123,6 +123,8 @@ class Abstention:
         ``distinctive``: the distinctive stems of ``question.said``, if already found."""
         features, signals = self.features(question, found, relevance, rows, best, distinctive)
         reason = self.learned.reason(features) if rows else "no sentence of the sources to quote"
+        if reason and (names := self.unmentioned(question.ask)):
+            reason += f" (it names {', '.join(names)}, which the sources never mention)"
         missing = None
         if rows and not features["gives"]:
             # A check of what was asked, not a threshold: a figure, date or name that no chosen

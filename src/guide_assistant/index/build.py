@@ -70,9 +70,12 @@ class BuildReport(BaseModel):
     )
 
 
-def fingerprint(settings: Settings) -> dict[str, Any]:
-    """Everything that decides a build's content; equal fingerprints mean nothing to do."""
+def fingerprint(settings: Settings, embedder: Embedder | None = None) -> dict[str, Any]:
+    """Everything that decides a build's content; equal fingerprints mean nothing to do.
+    The weights too: a retrained model keeps its name, and must not reuse older vectors."""
+    embedder = embedder or Embedder.from_settings(settings)
     return {
+        "embedding_weights": embedder.weights_sha256,
         "format": store.FORMAT,
         "files": corpus.fingerprint_files(corpus.input_files(settings)),
         "embedding_model": settings.embedding_model,
@@ -179,8 +182,7 @@ def _build(
 ) -> BuildReport:
     began = time.perf_counter()
     embedder = embedder or Embedder.from_settings(settings)
-    # The weights too: a retrained model keeps its name, and must not reuse older vectors.
-    wanted = {**fingerprint(settings), "embedding_weights": embedder.weights_sha256}
+    wanted = fingerprint(settings, embedder)
     previous = store.current_build(settings)
     manifest = store.read_manifest(previous) if previous else None
     if previous and manifest and not rebuild and manifest["fingerprint"] == wanted:

@@ -229,13 +229,9 @@ def check_compatible(manifest: dict[str, Any], settings: Settings) -> None:
 
 
 def check_weights(manifest: dict[str, Any], weights_sha256: str) -> None:
-    """Refuse to answer with other weights than those that embedded the index (a model
-    retrained under the same name)."""
+    """Refuse weights other than those that embedded the index (a model retrained)."""
     if manifest.get("embedding_weights") != weights_sha256:
-        raise IndexError_(
-            "the index was embedded with other weights of the embedding model than the "
-            f"installed ones: {REBUILD}"
-        )
+        raise IndexError_(f"the index was embedded with other model weights: {REBUILD}")
 
 
 def check_export(manifest: dict[str, Any], export_sha256: str | None) -> None:

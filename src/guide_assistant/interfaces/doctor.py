@@ -244,7 +244,11 @@ def _index(settings: Settings) -> Finding:
     except store.IndexError_ as exc:
         fix = "run `guide-assistant ingest --rebuild`"
         return Finding(name="index build", value=f"{value}; {exc}", status="fail", fix=fix)
-    if manifest.get("fingerprint") != indexing.fingerprint(settings):
+    try:
+        wanted = indexing.fingerprint(settings)
+    except (FileNotFoundError, ImportError):  # no model: the embedding model line says why
+        wanted = None
+    if manifest.get("fingerprint") != wanted:
         value += "; out of date (documents, settings or code changed since)"
         return Finding(name="index build", value=value, status="warn", fix=INGEST)
     return Finding(name="index build", value=value)
