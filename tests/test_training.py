@@ -14,7 +14,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "training"))
 import data  # noqa: E402
-
 from guide_assistant.trained import ABSTAINER, DETECTOR_DIR, EMBEDDER_DIR  # noqa: E402
 
 MAX_MB = 50
@@ -96,7 +95,9 @@ def test_model_card_matches_the_training_data(card, kinds):
 
 
 def test_embedder_card_names_the_packaged_base_model():
-    from train_embedder import base_path, weights_sha256
+    from train_embedder import base_path
+
+    from guide_assistant.index.embedding import weights_sha256
 
     card = json.loads((EMBEDDER_DIR / "card.json").read_text())
     assert card["base_sha256"] == weights_sha256(base_path())

@@ -25,9 +25,11 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import data
-from train_embedder import base_path, weights_sha256
+from train_embedder import base_path
 
+import data
+from guide_assistant.index.embedding import weights_sha256
+from guide_assistant.ingest import instructions
 from guide_assistant.trained import DETECTOR_DIR
 
 SEED = 20261207
@@ -39,21 +41,10 @@ def edition_sentences() -> list[str]:
     return sorted({s for p in data.passages() for s in p["sentences"]})
 
 
-def scores(model, tokenizer, texts: list[str], batch: int = 64) -> np.ndarray:
-    """P(planted) for each text."""
+def scores(model, tokenizer, texts: list[str]) -> np.ndarray:
+    """P(planted) for each text, as the shipped detector scores it."""
     model.eval()
-    out = []
-    with torch.no_grad():
-        for i in range(0, len(texts), batch):
-            enc = tokenizer(
-                texts[i : i + batch],
-                padding=True,
-                truncation=True,
-                max_length=128,
-                return_tensors="pt",
-            )
-            out.append(torch.softmax(model(**enc).logits, dim=-1)[:, 1].numpy())
-    return np.concatenate(out) if out else np.zeros(0)
+    return np.asarray(instructions.scores(tokenizer, model, texts))
 
 
 def train(model, tokenizer, texts, labels, epochs: int, rng) -> None:

