@@ -50,7 +50,7 @@ QUESTIONS = [
 def user_text(megabytes: float, seed: int = 0) -> str:
     """Corpus paragraphs and lists, reshuffled under a heading every eight blocks."""
     blocks = []
-    for path in sorted((ROOT / "src" / "guide_assistant" / "corpus").glob("*.md")):
+    for path in sorted((ROOT / "corpus").glob("*.md")):
         body = re.sub(r"\A---\n.*?\n---\n", "", path.read_text(), flags=re.DOTALL)
         blocks += [b.strip() for b in body.split("\n\n") if b.strip() and b[0] != "#"]
     rng = random.Random(seed)

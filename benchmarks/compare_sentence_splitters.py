@@ -29,7 +29,7 @@ from guide_assistant.ingest import chunking
 from guide_assistant.ingest.corpus import LoadedDocument, load_edition, load_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT / "src" / "guide_assistant" / "corpus"
+CORPUS = ROOT / "corpus"
 
 Spans = list[tuple[int, int]]
 ENUMERATOR = re.compile(r"\(?(?:[ivxlcIVXLC]{1,4}|[A-Za-z]|\d+)\.")

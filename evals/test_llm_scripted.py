@@ -23,9 +23,10 @@ INVENTED = "Every social worker is entitled to a lease car from their first day"
 SENTENCE = re.compile(r"[^.!?]*[A-Za-z][^.!?]{30,}[.!?]")
 CHANGED = "Notably, "  # opens the sentence whose figure was changed
 FIGURE = re.compile(r"\b(\d{2,})\b")
-# Faithful sentences shown (copied or lightly reworded): 0.685 over the 196 answers written on
-# test when set (issue #26); the floor is about one answer's sentences below.
-MIN_FAITHFUL_SHOWN = 0.68
+# Faithful sentences shown (copied or lightly reworded): 0.641 over the 196 answers written on
+# test under the learned guard (issue #25; 0.685 under the word-overlap check it replaced, which
+# the lightly reworded sentence suits); the floor is about one answer's sentences below.
+MIN_FAITHFUL_SHOWN = 0.63
 
 
 def reply_for(body: dict) -> Reply:

@@ -1,4 +1,4 @@
-"""No-loss and format checks for the corpus editions (src/guide_assistant/corpus/*.md).
+"""No-loss and format checks for the corpus editions (corpus/*.md).
 
 Every sentence of each raw seed (corpus/raw) must survive, after markup
 normalisation, in its Markdown edition, unless the seed line is listed in
@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO / "src" / "guide_assistant" / "corpus"
+CORPUS = REPO / "corpus"
 RAW = CORPUS / "raw"
 SHARED_SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 

@@ -4,7 +4,7 @@ Stdlib + pytest only; deliberately does not import guide_assistant.
 
 Checks the structure of every item, the per-kind minimum counts, and that every
 evidence quote appears verbatim in the clean corpus edition
-``src/guide_assistant/corpus/<source_id>.md``
+``corpus/<source_id>.md``
 (after collapsing whitespace on both sides and removing ``*`` emphasis markers from
 the edition text only).
 """
@@ -22,7 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SPLITS = {name: ROOT / "evals" / f"{name}.jsonl" for name in ("dev", "test")}
 MIN_TEST_SHARE = 0.35
-CORPUS = ROOT / "src" / "guide_assistant" / "corpus"
+CORPUS = ROOT / "corpus"
 
 KINDS = {"fact", "list", "multi", "followup", "out_of_scope", "numeric"}
 PERSONAS = {"new_social_worker", "hr", "manager"}

@@ -1,11 +1,14 @@
-"""The guard's parts without a server: sentence splitting, and the support checker's agreement
-rules (numbers, dates, named bodies, negation) on hand-written sentences."""
+"""The guard's parts without a server: sentence splitting, and the support checker (the shipped
+support model and the agreement rules: numbers, dates, named bodies, negation) on hand-written
+sentences."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from guide_assistant.answer import guard, support
+from guide_assistant.answer import agreement, entailment, guard, support
 from guide_assistant.models import Answer, Citation, Passage
 
 PASSAGE = (
@@ -15,6 +18,8 @@ PASSAGE = (
     "these requirements. Supervision should not be cancelled at short notice. Reviews take "
     "place every March with Social Work England."
 )
+CHECKER = support.Checker()  # the shipped support model at its card's threshold
+PASSAGE_DIR_THAT_IS_NOT = Path("/nonexistent/support-model")
 
 
 @pytest.mark.parametrize(
@@ -29,11 +34,22 @@ PASSAGE = (
     ],
     ids=["number-in-words", "paraphrase", "negation-kept", "named-body"],
 )
-def test_faithful_paraphrases_pass(sentence):
-    verdict = support.verify(sentence, [PASSAGE])
-    assert verdict.ok, verdict.reason
-    assert verdict.evidence
-    assert verdict.evidence in PASSAGE
+def test_the_hard_checks_let_faithful_paraphrases_through(sentence):
+    """The hard checks veto only a changed detail: figures in words, 'NHS trusts' for 'NHS',
+    a kept 'not' and a reordered name are not changes. (Whether the support model accepts a
+    paraphrase is measured in evals/test_support_pairs.py, on pairs written apart.)"""
+    best = agreement.closest(sentence, agreement.segments(PASSAGE))
+    assert best is not None
+    assert best in PASSAGE
+    assert agreement.disagreement(sentence, PASSAGE, best) is None
+
+
+def test_a_verbatim_sentence_passes_without_the_model():
+    sentence = "Supervision should not be cancelled at short notice."
+    broken = support.Checker(model=entailment.SupportModel(folder=PASSAGE_DIR_THAT_IS_NOT))
+    verdict = broken.verify(sentence, [PASSAGE])  # the model would fail to load: not asked
+    assert verdict.ok
+    assert verdict.evidence == sentence
 
 
 @pytest.mark.parametrize(
@@ -43,18 +59,29 @@ def test_faithful_paraphrases_pass(sentence):
         ("Supervision should be cancelled at short notice.", "drops the negation"),
         ("AMHPs do not require AMHP-specific training to maintain LA approval.", "says not"),
         ("Reviews take place every June with Social Work England.", "june"),
-        ("Commissioners must ensure that AMHPs are released from other roles.", "commissioners"),
+        # A duty moved to another body, in plain words: the support model's to judge.
+        ("Commissioners must ensure that AMHPs are released from other roles.", "support model"),
         (
             "Both NHS and LAs must ensure AMHPs are released from other roles to meet Care "
             "Quality requirements.",
             "care quality",
         ),
-        ("AMHPs should be given a company car and a parking permit.", "words"),
+        ("AMHPs should be given a company car and a parking permit.", "support model"),
+        ("AMHPs may choose whether to keep their LA approval.", "support model"),
     ],
-    ids=["number", "negation-dropped", "negation-added", "date", "actor", "name", "invented"],
+    ids=[
+        "number",
+        "negation-dropped",
+        "negation-added",
+        "date",
+        "actor",
+        "name",
+        "invented",
+        "modality",
+    ],
 )
 def test_unsupported_sentences_fail_with_a_reason(sentence, reason):
-    verdict = support.verify(sentence, [PASSAGE])
+    verdict = CHECKER.verify(sentence, [PASSAGE])
     assert not verdict.ok
     assert reason in (verdict.reason or "").lower()
 
@@ -84,7 +111,7 @@ def test_out_of_range_and_missing_markers_are_dropped():
         "Supervision should not be cancelled at short notice [2]. "
         "Supervision should not be cancelled at short notice."
     )
-    result = guard.guard(reply, [passage], 0.8)
+    result = guard.guard(reply, [passage], CHECKER)
     assert result.generated == 3
     assert len(result.kept) == 1
     assert [d.reason for d in result.dropped] == [
@@ -100,6 +127,7 @@ def test_check_applies_the_agreement_rules_to_written_answers_only():
     written = Answer(question="q", answer=changed, citations=[citation], mode="llm")
     quoted = Answer(question="q", answer=changed, citations=[citation])
     assert support.check(written).faithfulness == 0.0
+    assert support.check(written, CHECKER).faithfulness == 0.0
     # The extractive checker keeps its word-overlap rule (its answers are verbatim anyway).
     assert support.check(quoted).faithfulness == 1.0
 
@@ -115,11 +143,12 @@ def test_list_items_are_judged_with_their_lead_in():
         "Commissioners must:\n"
         "- ensure that AMHPs are released from other roles [1]"
     )
-    result = guard.guard(reply, [passage], 0.8)
+    result = guard.guard(reply, [passage], CHECKER)
     assert result.generated == 3  # the lead-ins are part of their items
     assert result.shown == 1
     assert [k.sentence.text for k in result.kept] == [
         "Both NHS and LAs must:",
         "ensure that AMHPs are released from other roles",
     ]
-    assert "commissioners" in result.dropped[-1].reason  # the item read with its lead-in
+    # The item read with its lead-in: the duty is the NHS's and LAs', not commissioners'.
+    assert result.dropped[-1].text == "ensure that AMHPs are released from other roles"

@@ -11,31 +11,17 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "guide_assistant"
-ROOT_MODULES = {
-    "__init__",
-    "settings",
-    "llm_settings",
-    "tuning",
-    "models",
-    "text",
-    "assistant",
-    "locations",
-    "language_settings",
-}
-# trained/: the weights learned from training/ (data, and the paths to it).
-BASE = {"models", "settings", "text", "locations", "trained"}
-# Package data, not code: read through importlib.resources (locations.py), shipped in the wheel.
-DATA_FOLDERS = {"corpus", "prompts"}
+ROOT_MODULES = {"__init__", "models", "text", "assistant"}
+MAX_ROOT_MODULES = 6
+# trained/: the weights learned from training/ (data, and the paths to it). settings/: the one
+# Settings and its groups, and where things are (locations).
+BASE = {"models", "settings", "text", "trained"}
 # What each part may import. The data flow is ingest → index → answer → assistant →
 # interfaces; obligations, storage and evaluation sit beside it.
 ALLOWED: dict[str, set[str]] = {
     "models": set(),
     "trained": set(),
-    "locations": set(),
-    "language_settings": set(),
-    "tuning": set(),
-    "llm_settings": {"locations"},
-    "settings": {"locations", "language_settings", "tuning", "llm_settings"},  # groups beside it
+    "settings": set(),
     "text": set(),
     "ingest": BASE,
     "storage": {"models", "settings"},
@@ -83,10 +69,20 @@ def imported_parts(tree: ast.AST) -> set[str]:
 def test_the_root_holds_only_the_shared_modules():
     root = {p.stem for p in PACKAGE.glob("*.py")}
     assert root == ROOT_MODULES
+    assert len(root) <= MAX_ROOT_MODULES
     folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"}
-    expected = {n for n in ALLOWED if n not in ROOT_MODULES and n not in BASE} | {"trained"}
-    assert folders - DATA_FOLDERS == expected
-    assert not [p for folder in DATA_FOLDERS for p in (PACKAGE / folder).rglob("*.py")]
+    expected = {n for n in ALLOWED if n not in ROOT_MODULES} | {"trained", "settings"}
+    assert folders == expected - {"models", "text"}
+
+
+def test_the_shipped_data_has_one_copy_at_the_top():
+    """The design card's corpus/ and prompts/ are top-level folders, not copies in the package
+    (setup.py maps them into the wheel)."""
+    top = PACKAGE.parents[1]
+    assert (top / "corpus" / "sources.toml").is_file()
+    assert (top / "prompts" / "answer.txt").is_file()
+    assert not (PACKAGE / "corpus").exists()
+    assert not (PACKAGE / "prompts").exists()
 
 
 def test_every_package_says_what_it_holds():

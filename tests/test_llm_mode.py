@@ -21,12 +21,16 @@ from tests.llm_servers import Recorded, Reply, scripted_server
 
 QUESTION = "how many hours of AMHP training a year?"
 ANCHOR = "minimum of 18 hours"  # the passage the scripted answers draw on
+# Sentences of the passage as a model quoting it writes them (the guard's verbatim path: these
+# tests are about what the llm mode does with what passes; what the support model accepts is
+# measured in evals/test_support_pairs.py).
 FIRST = (
-    "AMHPs require at least 18 hours of AMHP-specific training a year to maintain their "
-    "LA approval [{n}]."
+    "AMHPs require a minimum of 18 hours of AMHP-specific training a year to maintain their "
+    "LA approval, along with evidence that they continue to meet the statutory competency "
+    "requirements for re-approval [{n}]."
 )
 SECOND = (
-    "This includes one-to-one AMHP supervision from an AMHP manager and attendance at "
+    "This will include one-to-one AMHP supervision from an AMHP manager, and attendance at "
     "regular forums [{n}]."
 )
 MODEL = "test-model"
@@ -104,8 +108,8 @@ def test_a_supported_answer_is_shown_with_its_citations(assistant):
         (
             "Commissioners require 18 hours of AMHP-specific training a year [{n}].",
             "Commissioners",
-            "names commissioners",
-        ),  # a swapped actor
+            "support model",
+        ),  # a swapped actor, in plain words: the support model's to judge
     ],
     ids=["number", "out-of-range", "uncited", "negation", "actor"],
 )

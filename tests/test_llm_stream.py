@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from guide_assistant.answer import guard as guarding
+from guide_assistant.answer import support
 from guide_assistant.answer.events import AnswerReady, SentenceShown, SourcesReady
 from guide_assistant.models import Answer
 from tests.llm_servers import Recorded, Reply, scripted_server
@@ -81,10 +82,10 @@ def test_the_guard_fed_word_by_word_judges_as_the_whole_reply_does(reply):
         Passage(id=f"p{i}", source_id="s", title="T", section=["S"], text=text, start=0, end=1)
         for i in (1, 2)
     ]
-    whole = guarding.guard(reply, passages, 0.8)
+    whole = guarding.guard(reply, passages, support.Checker())
     # A word at a time, and a character at a time (tokens that split words and markers).
     for pieces in (re.findall(r"\s*\S+", reply), list(reply)):
-        fed = guarding.SentenceGuard(passages, 0.8)
+        fed = guarding.SentenceGuard(passages, support.Checker())
         passed = []
         for piece in pieces:
             passed += fed.feed(piece)

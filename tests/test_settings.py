@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
-from guide_assistant import locations
-from guide_assistant.settings import Settings
+from guide_assistant.settings import Settings, locations
 
 
 def test_the_config_file_is_read_when_settings_are_made(tmp_path, monkeypatch):
@@ -29,13 +27,15 @@ def test_relative_folders_are_taken_against_home(tmp_path, monkeypatch):
     assert Settings(data_dir=Path("/srv/state")).data_dir == Path("/srv/state")
 
 
-def test_state_has_one_home_and_the_corpus_ships_in_the_package(tmp_path, monkeypatch):
+def test_state_has_one_home_and_the_corpus_is_the_top_level_one(tmp_path, monkeypatch):
     monkeypatch.delenv("GUIDE_HOME", raising=False)
     monkeypatch.chdir(tmp_path)
     settings = Settings()
     assert settings.home == locations.checkout_root()  # a checkout is its own home: make run
     assert settings.home == Path(__file__).resolve().parents[1]
-    assert settings.corpus_dir == resources.files("guide_assistant") / "corpus"
+    # The checkout's top-level corpus/ (one copy in git; the wheel maps it into the package).
+    assert settings.corpus_dir == settings.home / "corpus"
+    assert settings.prompts_dir == settings.home / "prompts"
     assert (settings.corpus_dir / "sources.toml").is_file()
     assert "prompts" in locations.prompt("README.md")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # installed: platformdirs

@@ -14,7 +14,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "training"))
 import data  # noqa: E402
-from guide_assistant.trained import ABSTAINER, DETECTOR_DIR, EMBEDDER_DIR  # noqa: E402
+from guide_assistant.trained import (  # noqa: E402
+    ABSTAINER,
+    DETECTOR_DIR,
+    EMBEDDER_DIR,
+    SUPPORT_DIR,
+)
 
 MAX_MB = 50
 
@@ -52,7 +57,8 @@ def test_passages_file_matches_the_editions_as_chunked():
 
 
 def test_no_golden_question_or_near_duplicate_is_in_training():
-    """By normalised text and by base-model embedding similarity, against test and dev."""
+    """By normalised text and by base-model embedding similarity, against test and dev; and
+    the planted sentences and support pairs against their unread test splits."""
     from guide_assistant.index.embedding import Embedder
     from guide_assistant.settings import BASE_MODEL
 
@@ -60,6 +66,19 @@ def test_no_golden_question_or_near_duplicate_is_in_training():
     golden = data.golden_questions("test") + data.golden_questions("dev")
     questions = [i.question for i in [*data.load_inscope(), *data.load_outscope()]]
     assert not data.near_duplicates(questions, golden, embedder.embed)
+    for kind in ("planted", "support"):
+        field = data.KEPT_APART[kind]
+        written = [r[field] for path in data.files(kind) for r in data.read_jsonl(path)]
+        assert not data.near_duplicates(written, data.held_apart(kind), embedder.embed), kind
+
+
+def test_support_pairs_counts_the_issue_asks_for():
+    pairs = [r for path in data.files("support") for r in data.read_jsonl(path)]
+    labels = Counter(r["label"] for r in pairs)
+    assert labels["supported"] >= 1400  # 1,440 written; 48 dropped as near-duplicates of test
+    assert labels["unsupported"] >= 2800
+    content = {p["id"] for p in data.passages() if p["content"]}
+    assert content <= {r["passage_id"] for r in pairs}  # from every content passage
 
 
 def test_near_duplicate_check_can_fail():
@@ -83,8 +102,9 @@ def test_near_duplicate_check_can_fail():
         (EMBEDDER_DIR / "card.json", ["inscope"]),
         (ABSTAINER, ["inscope", "outscope"]),
         (DETECTOR_DIR / "card.json", ["planted"]),
+        (SUPPORT_DIR / "card.json", ["support"]),
     ],
-    ids=["embedder", "abstainer", "detector"],
+    ids=["embedder", "abstainer", "detector", "support"],
 )
 def test_model_card_matches_the_training_data(card, kinds):
     """Retrain (training/README.md) when the data changes: the card names the data it saw."""
@@ -94,12 +114,13 @@ def test_model_card_matches_the_training_data(card, kinds):
     assert written["figures"]
 
 
-def test_embedder_card_names_the_packaged_base_model():
+@pytest.mark.parametrize("folder", [EMBEDDER_DIR, DETECTOR_DIR, SUPPORT_DIR])
+def test_cards_name_the_packaged_base_model(folder):
     from train_embedder import base_path
 
     from guide_assistant.index.embedding import weights_sha256
 
-    card = json.loads((EMBEDDER_DIR / "card.json").read_text())
+    card = json.loads((folder / "card.json").read_text())
     assert card["base_sha256"] == weights_sha256(base_path())
 
 
@@ -109,6 +130,7 @@ def test_abstainer_was_fitted_on_the_shipped_embedder():
 
 
 def test_shipped_weights_are_small_enough():
-    for path in [*EMBEDDER_DIR.rglob("*"), *DETECTOR_DIR.rglob("*"), ABSTAINER]:
+    weights = [*EMBEDDER_DIR.rglob("*"), *DETECTOR_DIR.rglob("*"), *SUPPORT_DIR.rglob("*")]
+    for path in [*weights, ABSTAINER]:
         if path.is_file():
             assert path.stat().st_size <= MAX_MB * 1024 * 1024, path

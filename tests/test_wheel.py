@@ -48,8 +48,9 @@ def wheel(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("wheel")
     source = work / "source"
     junk = shutil.ignore_patterns("__pycache__", "*.egg-info", "build")
-    shutil.copytree(ROOT / "src", source / "src", ignore=junk)
-    for name in ("pyproject.toml", "README.md"):
+    for folder in ("src", "corpus", "prompts"):
+        shutil.copytree(ROOT / folder, source / folder, ignore=junk)
+    for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md"):
         shutil.copy2(ROOT / name, source / name)
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
     checked([*pip, "wheel", source, "--no-deps", "--no-build-isolation", "--no-index", "-w", work])
@@ -86,15 +87,17 @@ def elsewhere(tmp_path) -> tuple[Path, dict[str, str]]:
 
 
 def test_the_wheel_holds_the_package_data(wheel):
+    """The top-level corpus/ and prompts/ (one copy in git) are in the wheel, in the package."""
     names = set(zipfile.ZipFile(wheel).namelist())
-    packaged = ROOT / "src" / "guide_assistant"
     sources = json.dumps(sorted(n for n in names if n.startswith("guide_assistant/corpus/")))
-    for edition in (packaged / "corpus").glob("*.md"):
+    for edition in (ROOT / "corpus").glob("*.md"):
         assert f"guide_assistant/corpus/{edition.name}" in names, sources
     assert "guide_assistant/corpus/sources.toml" in names
-    for prompt in (packaged / "prompts").rglob("*"):
+    for prompt in (ROOT / "prompts").rglob("*"):
         if prompt.is_file():
-            assert f"guide_assistant/{prompt.relative_to(packaged).as_posix()}" in names
+            assert f"guide_assistant/{prompt.relative_to(ROOT).as_posix()}" in names
+    for weights in ("embedder", "detector", "support"):
+        assert f"guide_assistant/trained/{weights}/card.json" in names
     assert not [n for n in names if "/raw/" in n or n.endswith("dropped.toml")]
 
 

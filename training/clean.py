@@ -1,7 +1,13 @@
-"""Keep the written training questions apart from the golden splits: drop, in place, every
-training question equal (normalised) to a golden dev or test question or within
-``data.NEAR_DUPLICATE`` cosine of one under the base model. Golden questions are compared,
-never printed. ``tests/test_training.py`` checks the committed files stay clean.
+"""Keep the written training data apart from what it is tested on: drop, in place, every
+training item equal (normalised) to a held-apart item or within ``data.NEAR_DUPLICATE`` cosine
+of one under the base model:
+
+- questions, against the golden dev and test questions;
+- planted-instruction and ordinary sentences, against evals/planted_test.jsonl;
+- support-pair sentences, against evals/support_test.jsonl's sentences.
+
+Held-apart items are compared, never printed. ``tests/test_training.py`` checks the committed
+files stay clean.
 
     .venv/bin/python training/clean.py
 """
@@ -27,10 +33,11 @@ def base_embed():
 def main() -> None:
     embed = base_embed()
     golden = data.golden_questions("test") + data.golden_questions("dev")
-    for kind in ("inscope", "outscope"):
+    for kind, field in data.KEPT_APART.items():
+        apart = golden if kind in ("inscope", "outscope") else data.held_apart(kind)
         for path in data.files(kind):
             rows = data.read_jsonl(path)
-            drop = data.near_duplicates([r["question"] for r in rows], golden, embed)
+            drop = data.near_duplicates([r[field] for r in rows], apart, embed)
             if drop:
                 kept = [r for i, r in enumerate(rows) if i not in drop]
                 path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept))

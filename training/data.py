@@ -115,6 +115,25 @@ def normalised(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
+# Each kind of training file, the field compared with what is held apart from it.
+KEPT_APART = {
+    "inscope": "question",
+    "outscope": "question",
+    "planted": "text",
+    "support": "sentence",
+}
+HELD_APART = {
+    "planted": ("planted_test.jsonl", "text"),
+    "support": ("support_test.jsonl", "sentence"),
+}
+
+
+def held_apart(kind: str) -> list[str]:
+    """The texts of a kind's unread test split, only to keep training apart from them."""
+    name, field = HELD_APART[kind]
+    return [row[field] for row in read_jsonl(GOLDEN / name)]
+
+
 def golden_questions(split: str) -> list[str]:
     """A golden split's questions, only to keep training apart from them (never read)."""
     return [row["question"] for row in read_jsonl(GOLDEN / f"{split}.jsonl")]

@@ -4,7 +4,7 @@ like orders, and every sentence of the guidance editions as ordinary text.
 
     .venv/bin/python training/train_detector.py [--epochs N]
 
-5% of the written sentences are held out to set the threshold: the lowest that flags at
+10% of the written sentences are held out to set the threshold: the lowest that flags at
 most ``MAX_FLAGGED`` of held-out ordinary sentences and no edition sentence. The half of it
 is the "suspicious" bar that llm mode withholds from the model. evals/planted_test.jsonl (written
 apart, unread) is scored once at the end, beside today's regex cues on the same items.
@@ -33,8 +33,8 @@ from guide_assistant.ingest import instructions
 from guide_assistant.trained import DETECTOR_DIR
 
 SEED = 20261207
-HELD_OUT = 0.05
-MAX_FLAGGED = 0.01
+HELD_OUT = 0.10  # 161 written sentences: enough ordinary ones for the bar below to mean something
+MAX_FLAGGED = 0.02  # the bar for ordinary sentences flagged, set on held-out ones
 
 
 def edition_sentences() -> list[str]:

@@ -62,6 +62,7 @@ class Assistant:
         self.writer = Writer(settings, self.composer)  # llm mode
         if settings.answer_mode == "llm":
             self.writer.model.prepare()  # imports now, not within the first answer's deadline
+            self.writer.checker.model.prepare()  # the guard's weights, likewise
 
     @classmethod
     def load(

@@ -1,17 +1,18 @@
 """Does a written sentence agree with the passage it cites? The details a paraphrase must keep:
 numbers, dates, named bodies and negation.
 
-Word overlap alone accepts "28 hours" for "18 hours", "must not" for "must", and "the trust
-must" for "the local authority must"; these checks catch what overlap cannot. Named bodies are
-the register's actor patterns (the same ones it files duties under), acronyms and multi-word
-proper names, so nothing here is keyed to one document's wording.
+These are the guard's hard checks, beside the learned support model (``entailment.py``): a
+sentence that gives a number, date or name the passage doesn't, or flips its negation, is never
+shown, whatever the model says. Named bodies are kinds of organisation in plain English, acronyms
+and multi-word proper names; an acronym and the words whose initials spell it name the same body
+("LA", "local authority"), so nothing here is keyed to one document's wording. A duty moved from
+one body to another in plain words ("the trust" for "the local authority") is the model's to judge.
 """
 
 from __future__ import annotations
 
 import re
 
-from guide_assistant.obligations.rules import ACTOR_RULES
 from guide_assistant.text import NUMBER_WORDS, content_stems, normalise
 
 NEGATION = re.compile(r"\b(?:not|no|never|none|nor|neither|cannot|without)\b|n['’]t\b", re.I)
@@ -31,6 +32,7 @@ ORGANISATIONS = re.compile(
 ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,7}(?=s?\b)")
 CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:of|and|for|the)?\s*[A-Z][a-z]+)+")
 # Where a passage's sentences end: closing punctuation, or a line break (list items).
+SMALL_WORDS = frozenset({"of", "and", "for", "the", "in", "on", "to"})
 SEGMENT_END = re.compile(r"(?<=[.!?;:])\s+|\s*\n\s*")
 
 
@@ -61,25 +63,39 @@ def numbers(text: str) -> set[str]:
 
 
 def bodies(text: str) -> set[str]:
-    """Named bodies: the register's actors, then acronyms and proper names no actor covers."""
-    found = {label for label, pattern in ACTOR_RULES if pattern.search(text)}
-    found |= {m.lower().rstrip("s") for m in ORGANISATIONS.findall(text)}
-    covered = " ".join(m.group(0) for _, p in ACTOR_RULES for m in p.finditer(text))
-    found |= {a for a in ACRONYM.findall(text) if a not in covered}
+    """Named bodies: kinds of organisation, acronyms, and proper names of two or more words."""
+    found = {re.sub(r"ies$", "y", m.lower()).rstrip("s") for m in ORGANISATIONS.findall(text)}
+    found |= set(ACRONYM.findall(text))
     for match in CAPITALISED.finditer(text):
         name = match.group(0)
         if match.start() == 0 or text[: match.start()].rstrip().endswith((".", ":", "-")):
             name = name.split(maxsplit=1)[1] if " " in name else ""  # sentence-initial word
-        if len(name.split()) >= 2 and name not in covered:
+        if len(name.split()) >= 2:
             found.add(normalise(name))
     return found
 
 
+def _initials(text: str) -> set[str]:
+    """The initials of every run of two to six words, with and without the small words
+    ('Department of Health' -> 'doh', 'dh')."""
+    words = re.findall(r"[A-Za-z]+", text.lower())
+    out: set[str] = set()
+    for size in range(2, 7):
+        for i in range(len(words) - size + 1):
+            run = words[i : i + size]
+            out.add("".join(w[0] for w in run))
+            out.add("".join(w[0] for w in run if w not in SMALL_WORDS))
+    return out
+
+
 def _mentions(passage: str, body: str) -> bool:
-    """An acronym as a word (plural allowed), a name anywhere in the passage."""
+    """An acronym as a word (plural allowed) or spelt out; a name, or its acronym."""
     if body.isupper():
-        return re.search(rf"\b{re.escape(body)}s?\b", passage) is not None
-    return body in normalise(passage)
+        return re.search(
+            rf"\b{re.escape(body)}s?\b", passage
+        ) is not None or body.lower() in _initials(passage)
+    short = "".join(w[0] for w in body.split() if w not in SMALL_WORDS).upper()
+    return body in normalise(passage) or re.search(rf"\b{short}s?\b", passage) is not None
 
 
 def negated(text: str) -> set[str]:

@@ -2,9 +2,9 @@
 the support checker finds in the passages they cite are kept.
 
 A sentence is shown only when it cites at least one passage, every passage it cites was given
-(an out-of-range ``[n]`` makes it unsupported), and ``support.verify`` finds it said by those
-passages with the same numbers, dates, named bodies and negation. The rest are recorded, with the
-reason, and never shown.
+(an out-of-range ``[n]`` makes it unsupported), the learned support model finds it said by those
+passages, and they agree on numbers, dates, named bodies and negation (``support.Checker``). The
+rest are recorded, with the reason, and never shown.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ class Guarded:
     generated: int
     kept: list[Kept] = field(default_factory=list)
     dropped: list[DroppedSentence] = field(default_factory=list)
+    judged_ms: list[float] = field(default_factory=list)  # per sentence, for the benchmark
 
     @property
     def shown(self) -> int:
@@ -122,7 +123,7 @@ def _claim(sentence: Written) -> Written:
     return Written(text=text, markers=[*sentence.markers, *lead.markers], item=True)
 
 
-def judge(sentence: Written, passages: list[Passage], min_overlap: float) -> support.Support:
+def judge(sentence: Written, passages: list[Passage], checker: support.Checker) -> support.Support:
     """Whether one sentence may be shown, given the passages numbered 1..len(passages)."""
     if not sentence.markers:
         return support.Support(ok=False, reason="it cites no passage")
@@ -132,7 +133,7 @@ def judge(sentence: Written, passages: list[Passage], min_overlap: float) -> sup
             ok=False, reason=f"it cites [{wrong[0]}], but only [1]-[{len(passages)}] were given"
         )
     cited = [passages[n - 1].text for n in dict.fromkeys(sentence.markers)]
-    return support.verify(sentence.text, cited, min_overlap)
+    return checker.verify(sentence.text, cited)
 
 
 class SentenceGuard:
@@ -144,8 +145,8 @@ class SentenceGuard:
     whether it is a lead-in (judged with each item) or a sentence of its own is known.
     """
 
-    def __init__(self, passages: list[Passage], min_overlap: float) -> None:
-        self.passages, self.min_overlap = passages, min_overlap
+    def __init__(self, passages: list[Passage], checker: support.Checker) -> None:
+        self.passages, self.checker = passages, checker
         self.text = ""
         self.result = Guarded(generated=0)
         self.seconds = 0.0  # time spent judging
@@ -194,7 +195,9 @@ class SentenceGuard:
             if i + 1 < len(sentences) and sentences[i + 1].lead_in is sentence:
                 continue  # a lead-in: judged with each of its items
             self.result.generated += 1
-            verdict = judge(_claim(sentence), self.passages, self.min_overlap)
+            started = time.perf_counter()
+            verdict = judge(_claim(sentence), self.passages, self.checker)
+            self.result.judged_ms.append((time.perf_counter() - started) * 1000)
             if not verdict.ok:
                 reason = verdict.reason or "not supported by the cited passage"
                 self.result.dropped.append(DroppedSentence(text=sentence.text, reason=reason))
@@ -210,10 +213,10 @@ class SentenceGuard:
         return passed
 
 
-def guard(reply: str, passages: list[Passage], min_overlap: float) -> Guarded:
+def guard(reply: str, passages: list[Passage], checker: support.Checker) -> Guarded:
     """The reply's sentences, sorted into kept and dropped (with reasons). A lead-in is judged
     with each of its items, and shown before the first item that passes."""
-    guarding = SentenceGuard(passages, min_overlap)
+    guarding = SentenceGuard(passages, checker)
     guarding.feed(reply)
     guarding.finish()
     return guarding.result

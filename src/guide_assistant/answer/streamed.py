@@ -91,7 +91,7 @@ def write_stream(
     ]
     yield SourcesReady(citations=given)
     readable = [writer.composer.for_model(p) for p in passages]  # as the model read them
-    progress = _Progress(SentenceGuard(readable, writer.settings.llm_min_overlap), began)
+    progress = _Progress(SentenceGuard(readable, writer.checker), began)
     yield from _read(writer, messages, until, progress)
     answer = _decide(writer, question, found, extractive, progress, given)
     timings = {"llm": _ms(began), "guard": round(progress.guarding.seconds * 1000, 2)}

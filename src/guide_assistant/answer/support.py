@@ -1,19 +1,26 @@
 """The support checker: is every sentence of an answer backed by the passage it cites?
 
-Used by the evals (faithfulness) and as the guard of the llm mode: a sentence counts as
-supported when its words appear in the cited passage, verbatim (extractive) or nearly so (at
-least ``min_overlap`` of its content words, in a paraphrase). A written sentence must also
-*agree* with the passage (``verify``): its numbers, dates, named bodies and negation. Paraphrase
-is allowed; a changed number, a flipped "not" or a swapped actor is not.
+Two judges of a written sentence, both with the hard checks of ``agreement.py`` (numbers, dates,
+named bodies and negation must agree with the passage):
+
+- ``Checker`` (the llm mode's guard, and the evals' model faithfulness): the learned support
+  model (``entailment.py``) reads the sentence with its cited passages and says whether they
+  say it. It accepts a heavy paraphrase and refuses a near-miss that keeps the passage's words
+  but changes a scope, a duty's holder or a "should" into "must".
+- ``overlap_verify`` (the evals' word-overlap faithfulness, kept beside it): at least
+  ``min_overlap`` of the sentence's content words are in the passage.
+
+A verbatim sentence (extractive answers) is supported by either without a model.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from guide_assistant.answer import agreement, provenance
+from guide_assistant.answer import agreement, entailment, provenance
 from guide_assistant.models import Answer
 from guide_assistant.text import content_stems, normalise
 
@@ -72,8 +79,9 @@ def supported(sentence: str, passage: str, min_overlap: float = 0.8) -> bool:
     return sum(w in have for w in words) / len(words) >= min_overlap
 
 
-def check(answer: Answer) -> SupportReport:
-    """Which claims of an answer are backed by the passages their markers point to."""
+def check(answer: Answer, checker: Checker | None = None) -> SupportReport:
+    """Which claims of an answer are backed by the passages their markers point to: written
+    (llm) sentences judged by ``checker``'s model, or by word overlap without one."""
     if answer.abstained:
         return SupportReport(claims=0, supported=0, unsupported=[], bad_markers=[])
     by_n = {c.n: c for c in answer.citations}
@@ -85,7 +93,8 @@ def check(answer: Answer) -> SupportReport:
         bad.extend(n for n in claim.markers if n not in by_n)
         cited = [by_n[n].text for n in claim.markers if n in by_n]
         if answer.mode == "llm":  # written sentences must also agree with what they cite
-            ok = bool(cited) and verify(claim.text, cited).ok
+            judged = checker.verify if checker else overlap_verify
+            ok = bool(cited) and judged(claim.text, cited).ok
         else:
             ok = bool(cited) and any(supported(claim.text, text) for text in cited)
         if ok:
@@ -105,9 +114,9 @@ class Support(BaseModel):
     evidence: str | None = None  # the passage sentence closest to it, verbatim
 
 
-def verify(sentence: str, passages: list[str], min_overlap: float = 0.8) -> Support:
-    """Whether ``sentence`` is said by ``passages`` (the ones it cites, taken together) and
-    agrees with them on numbers, dates, named bodies and negation."""
+def overlap_verify(sentence: str, passages: list[str], min_overlap: float = 0.8) -> Support:
+    """Word overlap: whether ``passages`` (taken together) hold ``min_overlap`` of the
+    sentence's content words, and agree with it on numbers, dates, named bodies and negation."""
     segments = [seg for text in passages for seg in agreement.segments(text)]
     joined = "\n".join(passages)
     best = agreement.closest(sentence, segments)
@@ -128,3 +137,39 @@ def verify(sentence: str, passages: list[str], min_overlap: float = 0.8) -> Supp
     if disagreement:
         return Support(ok=False, reason=disagreement, evidence=best)
     return Support(ok=True, evidence=best)
+
+
+@dataclass
+class Checker:
+    """The guard's judge: the support model at ``threshold`` (None: its card's, set on dev),
+    and the hard checks."""
+
+    threshold: float | None = None
+    model: entailment.SupportModel = field(default_factory=entailment.shared)
+
+    @property
+    def bar(self) -> float:
+        return self.model.threshold if self.threshold is None else self.threshold
+
+    def verify(self, sentence: str, passages: list[str]) -> Support:
+        """Whether ``passages`` (the ones it cites) say ``sentence``, and agree with it on
+        numbers, dates, named bodies and negation."""
+        segments = [seg for text in passages for seg in agreement.segments(text)]
+        joined = "\n".join(passages)
+        best = agreement.closest(sentence, segments)
+        if normalise(sentence) in normalise(joined):
+            return Support(ok=True, evidence=best)
+        if not content_stems(sentence):
+            return Support(ok=False, reason="it says nothing the passages could support")
+        disagreement = agreement.disagreement(sentence, joined, best)
+        if disagreement:
+            return Support(ok=False, reason=disagreement, evidence=best)
+        chance = self.model.probability(sentence, passages)
+        if chance < self.bar:
+            return Support(
+                ok=False,
+                reason=f"the support model finds it in the cited passage with "
+                f"{chance:.0%} confidence ({self.bar:.0%} needed)",
+                evidence=best,
+            )
+        return Support(ok=True, evidence=best)

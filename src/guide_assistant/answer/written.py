@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from llama_index.core.base.llms.types import ChatMessage as LlamaMessage
 
-from guide_assistant.answer import prompting
+from guide_assistant.answer import prompting, support
 from guide_assistant.answer.extractive import Composer, layout
 from guide_assistant.answer.guard import Guarded, Kept, guard
 from guide_assistant.answer.questions import Question
@@ -39,6 +39,7 @@ class Writer:
         self.composer = composer
         self.model = model or ChatModel(settings)
         self._prompts: prompting.Prompts | None = None
+        self.checker = support.Checker(settings.llm_support_threshold)
 
     def prompts(self) -> prompting.Prompts:
         if self._prompts is None:
@@ -111,7 +112,7 @@ class Writer:
         # Checked against what the model was given: a sentence whose only support is a
         # withheld (planted or suspicious) sentence is not supported.
         readable = [self.composer.for_model(p) for p in passages]
-        guarded = guard(reply, readable, self.settings.llm_min_overlap)
+        guarded = guard(reply, readable, self.checker)
         return self._guarded(question, found, extractive, guarded, passages)
 
     def _guarded(

@@ -64,7 +64,12 @@ class ItemResult(BaseModel):
     answer_words: int | None = None
     must_include_recall: float | None = None
     missing: list[str] = Field(default_factory=list)
-    faithfulness: float | None = None
+    faithfulness: float | None = Field(
+        None, description="Share of the answer's sentences backed by what they cite (word overlap)."
+    )
+    model_faithfulness: float | None = Field(
+        None, description="The same, judged by the support model (the llm mode's guard)."
+    )
     unsupported: list[str] = Field(default_factory=list)
     citations_valid: bool = True
     citation_problems: list[str] = Field(default_factory=list)
@@ -184,6 +189,9 @@ def score_item(
             result.answer_words = word_count(support.MARKER.sub("", answer.answer))
             result.faithfulness = report.faithfulness
             result.unsupported = report.unsupported
+            # Extractive sentences are verbatim: both judges agree without running the model.
+            judged = support.check(answer, support.Checker()) if answer.mode == "llm" else report
+            result.model_faithfulness = judged.faithfulness
     result.citation_problems = citation_problems(answer, texts)
     result.citations_valid = not result.citation_problems
     return result
@@ -211,6 +219,7 @@ def summarise(results: list[ItemResult]) -> dict[str, float | None]:
         "mrr": _mean([r.reciprocal_rank for r in results]),
         "must_include_recall": _mean([r.must_include_recall for r in in_scope]),
         "faithfulness": _mean([r.faithfulness for r in in_scope]),
+        "model_faithfulness": _mean([r.model_faithfulness for r in in_scope]),
         "citation_validity": _mean([float(r.citations_valid) for r in results]),
         "answered_in_scope": _mean([float(not r.abstained) for r in in_scope]),
         "refused_out_of_scope": _mean([float(r.abstained) for r in out]),

@@ -14,12 +14,11 @@ from typing import Literal
 
 from pydantic import BaseModel, SecretStr
 
-from guide_assistant import locations
 from guide_assistant.index import build as indexing
 from guide_assistant.index import chroma, store
 from guide_assistant.index.embedding import model_path
 from guide_assistant.ingest import corpus
-from guide_assistant.settings import PACKAGED_MODEL, Settings, config_file
+from guide_assistant.settings import PACKAGED_MODEL, Settings, config_file, locations
 
 SECRET_WORDS = ("password", "api_key", "token", "secret")
 WRITE_FIX = "set GUIDE_HOME (or GUIDE_INDEX_DIR / GUIDE_DATA_DIR) to a folder you can write"

@@ -6,4 +6,5 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 EMBEDDER_DIR = HERE / "embedder"
 DETECTOR_DIR = HERE / "detector"
+SUPPORT_DIR = HERE / "support"
 ABSTAINER = HERE / "abstainer.json"

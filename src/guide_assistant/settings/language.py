@@ -1,6 +1,6 @@
 """Settings of the English-only check on questions (``answer/language.py``), as one group.
 
-A module of its own because settings.py is at the module size limit; ``Settings.language``
+A module of its own because the Settings module is at the size limit; ``Settings.language``
 holds it (env vars ``GUIDE_LANGUAGE__<FIELD>``).
 """
 

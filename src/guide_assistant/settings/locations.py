@@ -1,7 +1,8 @@
 """Where things are: the data shipped inside the package, and the home of writable state.
 
-Read-only data (the corpus editions, ``sources.toml``, ``prompts/``) ships in the package and
-is found through ``importlib.resources``, so an installed wheel has it wherever pip put it.
+Read-only data (the corpus editions, ``sources.toml``, ``prompts/``) has one copy, in the
+checkout's top-level ``corpus/`` and ``prompts/``. The wheel maps them into the package
+(``setup.py``), where ``importlib.resources`` finds them wherever pip put it.
 Writable state (indexes, feedback, self-assessment, user documents) lives under one home:
 ``GUIDE_HOME`` when set (read by ``Settings``); else the source checkout the package is
 imported from, so ``make run`` keeps using the repo's folders; else the user data folder that
@@ -21,11 +22,15 @@ DISTRIBUTION = "guide-assistant"
 
 
 def packaged(name: str) -> Path:
-    """A folder of data shipped in the package (``corpus``, ``prompts``), as a real path.
+    """A folder of the shipped data (``corpus``, ``prompts``), as a real path: the checkout's
+    top-level one when run from a checkout, else the installed package's.
 
     pip installs wheels unpacked, so the package's resources are files on disk; a zipped
     install (which would need extracting first) is refused with a clear message.
     """
+    root = checkout_root()
+    if root is not None and (root / name).is_dir():
+        return root / name
     folder = resources.files(PACKAGE) / name
     if not isinstance(folder, Path):
         raise FileNotFoundError(
@@ -36,13 +41,13 @@ def packaged(name: str) -> Path:
 
 
 def prompt(name: str) -> str:
-    """The text of the packaged prompt file ``prompts/<name>``."""
-    return (resources.files(PACKAGE) / "prompts" / name).read_text(encoding="utf-8")
+    """The text of the shipped prompt file ``prompts/<name>``."""
+    return (packaged("prompts") / name).read_text(encoding="utf-8")
 
 
 def checkout_root() -> Path | None:
     """The source checkout this package is imported from (``src/`` layout), if it is."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # guide_assistant/, above settings/
     root = package.parent.parent
     if package.parent.name != "src" or not (root / "pyproject.toml").is_file():
         return None

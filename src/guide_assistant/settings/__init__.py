@@ -19,10 +19,10 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from guide_assistant.language_settings import LanguageCheck
-from guide_assistant.llm_settings import LLMSettings
-from guide_assistant.locations import default_home, packaged
-from guide_assistant.tuning import (
+from guide_assistant.settings.language import LanguageCheck
+from guide_assistant.settings.llm import LLMSettings
+from guide_assistant.settings.locations import default_home, packaged
+from guide_assistant.settings.tuning import (
     ListTuning,
     ProseTuning,
     RegisterSearchTuning,

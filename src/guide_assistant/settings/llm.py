@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 
-from guide_assistant.locations import packaged
+from guide_assistant.settings.locations import packaged
 
 
 class LLMSettings(BaseModel):
@@ -66,12 +66,20 @@ class LLMSettings(BaseModel):
         "say, so what is left is unlikely to answer the question and the extractive answer is "
         "shown instead, with a note.",
     )
+    llm_support_threshold: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Least probability, by the learned support model, that a written sentence "
+        "is said by the passages it cites for the guard to show it. Unset: the model card's, "
+        "set on held-out written pairs (training/train_support.py).",
+    )
     llm_min_overlap: float = Field(
         0.8,
         ge=0,
         le=1,
         description="Least share of a written sentence's content words that its cited passages "
-        "must contain (paraphrase allowed, invention not); the support checker's own bar.",
+        "must contain, for the evals' word-overlap faithfulness (beside the support model's).",
     )
     llm_chars_per_token: float = Field(
         3.5,
