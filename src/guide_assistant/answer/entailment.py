@@ -13,16 +13,15 @@ judged in well under the 40 ms a streamed answer can spare (``benchmarks/bench_l
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from guide_assistant.answer import agreement
 from guide_assistant.text import content_stems
-from guide_assistant.trained import SUPPORT_DIR
+from guide_assistant.trained import SUPPORT_DIR, Classifier
 
 MAX_TOKENS = 256
 CONTEXT_CHARS = 450  # about 100 tokens: the passage segments closest to the sentence
@@ -76,33 +75,18 @@ def probabilities(tokenizer: Any, model: Any, pairs: list[tuple[str, str]]) -> l
 
 
 @dataclass
-class SupportModel:
+class SupportModel(Classifier):
     """The fine-tuned cross-encoder and its threshold (from its card)."""
 
     folder: Path = SUPPORT_DIR
-
-    @cached_property
-    def card(self) -> dict[str, Any]:
-        return dict(json.loads((self.folder / "card.json").read_text()))
 
     @property
     def threshold(self) -> float:
         return float(self.card["threshold"])
 
-    @cached_property
-    def _model(self) -> tuple[Any, Any]:
-        import torch
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-        tokenizer = AutoTokenizer.from_pretrained(str(self.folder))
-        model = AutoModelForSequenceClassification.from_pretrained(
-            str(self.folder), dtype=torch.float32
-        )
-        return tokenizer, model.eval()
-
     def prepare(self) -> None:
         """Load the weights now (a second or so), not within an answer's deadline."""
-        _ = self._model
+        _ = self.weights
 
     def probability(self, sentence: str, passages: list[str]) -> float:
         """P(supported) of a sentence by the passages it cites: each on its own, and all
@@ -111,7 +95,7 @@ class SupportModel:
         if len(passages) > 1:
             candidates.append("\n".join(passages))
         pairs = [(sentence, p) for p in candidates]
-        return max(probabilities(*self._model, pairs), default=0.0)
+        return max(probabilities(*self.weights, pairs), default=0.0)
 
 
 @cache

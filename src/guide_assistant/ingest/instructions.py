@@ -19,16 +19,14 @@ are not scored (a test checks the detector flags none of their sentences).
 from __future__ import annotations
 
 import itertools
-import json
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from guide_assistant.ingest.corpus import LoadedDocument
-from guide_assistant.trained import DETECTOR_DIR
+from guide_assistant.trained import DETECTOR_DIR, Classifier
 
 if TYPE_CHECKING:
     from guide_assistant.ingest.chunking import Chunk
@@ -47,14 +45,10 @@ class Finding(BaseModel):
 
 
 @dataclass
-class Detector:
+class Detector(Classifier):
     """The fine-tuned classifier and its two bars (from its card)."""
 
     folder: Path = DETECTOR_DIR
-
-    @cached_property
-    def card(self) -> dict[str, Any]:
-        return dict(json.loads((self.folder / "card.json").read_text()))
 
     @property
     def threshold(self) -> float:
@@ -64,20 +58,9 @@ class Detector:
     def suspicious(self) -> float:
         return float(self.card["suspicious"])
 
-    @cached_property
-    def _model(self) -> tuple[Any, Any]:
-        import torch
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-        tokenizer = AutoTokenizer.from_pretrained(str(self.folder))
-        model = AutoModelForSequenceClassification.from_pretrained(
-            str(self.folder), dtype=torch.float32
-        )
-        return tokenizer, model.eval()
-
     def scores(self, texts: list[str]) -> list[float]:
         """P(addressed to an AI) for each text."""
-        return scores(*self._model, texts)
+        return scores(*self.weights, texts)
 
 
 def scores(tokenizer: Any, model: Any, texts: list[str]) -> list[float]:
