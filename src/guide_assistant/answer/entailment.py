@@ -58,19 +58,21 @@ def probabilities(tokenizer: Any, model: Any, pairs: list[tuple[str, str]]) -> l
     # cores: p95 46 -> 29 ms per sentence here.
     previous = torch.get_num_threads()
     torch.set_num_threads(os.cpu_count() or 1)
-    with torch.no_grad():
-        for i in range(0, len(pairs), BATCH):
-            rows = pairs[i : i + BATCH]
-            enc = tokenizer(
-                [s for s, _ in rows],
-                [context(s, p) for s, p in rows],
-                padding=True,
-                truncation="only_second",
-                max_length=MAX_TOKENS,
-                return_tensors="pt",
-            )
-            out += torch.softmax(model(**enc).logits, dim=-1)[:, 1].tolist()
-    torch.set_num_threads(previous)
+    try:
+        with torch.no_grad():
+            for i in range(0, len(pairs), BATCH):
+                rows = pairs[i : i + BATCH]
+                enc = tokenizer(
+                    [s for s, _ in rows],
+                    [context(s, p) for s, p in rows],
+                    padding=True,
+                    truncation="only_second",
+                    max_length=MAX_TOKENS,
+                    return_tensors="pt",
+                )
+                out += torch.softmax(model(**enc).logits, dim=-1)[:, 1].tolist()
+    finally:
+        torch.set_num_threads(previous)  # the query path's one thread, even on an error
     return out
 
 
