@@ -35,7 +35,7 @@ def timed(fn, items: list[str]) -> list[float]:
 
 def main() -> None:
     offline_environment()
-    from guide_assistant.answer.language import LanguageDetector, _load_identifier
+    from guide_assistant.answer.question.language import LanguageDetector, _load_identifier
     from guide_assistant.index.embedding import Embedder
 
     lines = (ROOT / "evals" / "languages.jsonl").read_text(encoding="utf-8").splitlines()

@@ -35,7 +35,7 @@ TOKENS_PER_WORD = 1.3  # about 1.3 tokens per English word
 
 def streamed(assistant: Any, question: str) -> tuple[float | None, float, Any]:
     """(ms to the first verified sentence or None, ms to the final answer, the answer)."""
-    from guide_assistant.answer.events import AnswerReady, SentenceShown
+    from guide_assistant.answer.write.events import AnswerReady, SentenceShown
 
     began = time.perf_counter()
     first = None
@@ -56,7 +56,7 @@ def scripted(tokens_per_s: float):
     from tests.llm_servers import Recorded, Reply
 
     def script(body: dict[str, Any]) -> Reply:
-        from guide_assistant.answer.agreement import segments
+        from guide_assistant.answer.check.agreement import segments
 
         passages = Recorded("", {}, body).passages()
         said = []
@@ -81,7 +81,7 @@ def main() -> None:
     parser.add_argument("--tokens-per-s", type=float, default=30.0)
     args = parser.parse_args()
     offline_environment()
-    from guide_assistant.answer import guard as guarding
+    from guide_assistant.answer.check import guard as guarding
     from guide_assistant.assistant import Assistant
     from guide_assistant.evaluation import metrics as evaluation
     from tests.llm_servers import scripted_server

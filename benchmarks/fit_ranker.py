@@ -1,4 +1,4 @@
-"""Fit the sentence ranker and write src/guide_assistant/answer/ranker.json: on the written
+"""Fit the sentence ranker and write src/guide_assistant/answer/compose/ranker.json: on the written
 training questions the tuned embedder never trained on (``--training``, the default since
 the tuned model: their similarities are as fresh questions' are), or on the dev split.
 
@@ -118,13 +118,13 @@ def cross_validated(groups, c: float, folds: int = 5) -> list[np.ndarray]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="write answer/ranker.json")
+    parser.add_argument("--write", action="store_true", help="write answer/compose/ranker.json")
     parser.add_argument(
         "--training", action="store_true", help="fit on training/'s held-out questions"
     )
     args = parser.parse_args()
     offline_environment()
-    from guide_assistant.answer import ranking
+    from guide_assistant.answer.compose import ranking
     from guide_assistant.assistant import Assistant
     from guide_assistant.evaluation import metrics as evaluation
 
@@ -163,7 +163,7 @@ def main() -> None:
         f"{hand[0]:.3f}), evidence in first three {best[1]:.3f} ({hand[1]:.3f}).",
     )
     if args.write:
-        out = ROOT / "src" / "guide_assistant" / "answer" / ranking.RANKER_FILE
+        out = ROOT / "src" / "guide_assistant" / "answer" / "compose" / ranking.RANKER_FILE
         out.write_text(json.dumps(ranker.model_dump(), indent=1) + "\n")
         print(f"wrote {out.relative_to(ROOT)}")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from guide_assistant.answer.language import LanguageDetector
+from guide_assistant.answer.question.language import LanguageDetector
 from guide_assistant.settings import Settings
 
 EVALS = Path(__file__).parent

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from guide_assistant.answer.written import Writer
+from guide_assistant.answer.write.written import Writer
 from guide_assistant.evaluation import metrics as evaluation
 from guide_assistant.models import SourceDocument
 from guide_assistant.settings import Settings

@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from guide_assistant.answer.prompting import REFUSAL
+from guide_assistant.answer.write.prompting import REFUSAL
 from guide_assistant.evaluation import metrics as evaluation
 from tests.llm_servers import Recorded, Reply, scripted_server
 from tests.test_llm_mode import in_llm_mode

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from guide_assistant.answer import support
+from guide_assistant.answer.check import support
 from guide_assistant.settings import Settings
 
 PAIRS = Path(__file__).with_name("support_pairs.jsonl")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from pytest_socket import SocketConnectBlockedError
 
-from guide_assistant.answer import support
-from guide_assistant.answer.questions import standalone_query
+from guide_assistant.answer.check import support
+from guide_assistant.answer.question.questions import standalone_query
 from guide_assistant.models import Answer, ChatMessage, QuestionError
 
 HOURS = "how many hours of AMHP training a year?"
@@ -197,7 +197,7 @@ def test_network_is_blocked_during_tests():
 def test_everyday_words_are_how_a_question_is_put_not_what_it_is_about(index_settings):
     """Coverage counts what a question is about: rare words of the sources stay distinctive,
     the everyday wording around them ('what kind', 'usually', 'look like') does not."""
-    from guide_assistant.answer.abstention import Abstention
+    from guide_assistant.answer.check.abstention import Abstention
     from guide_assistant.text import content_stems
 
     sentences = [set(content_stems(t)) for t in ("Teams plan care.", "Pay is set nationally.")]
@@ -301,7 +301,7 @@ def test_a_name_the_sources_give_is_answered_with_it(assistant):
 
 
 def test_the_packaged_ranker_matches_the_features_it_orders_by():
-    from guide_assistant.answer import ranking
+    from guide_assistant.answer.compose import ranking
 
     ranker = ranking.load_ranker()
     assert ranker is not None
@@ -329,7 +329,7 @@ def test_the_pool_to_rerank_holds_each_retrievers_first_passages(assistant):
     ]
     assert set(leaders) <= pool
     # Control: fusion alone leaves one of them out of a pool that size.
-    from guide_assistant.answer.retrieval import HybridRetriever
+    from guide_assistant.answer.retrieve.retrieval import HybridRetriever
 
     fused_only = HybridRetriever(
         index, s.model_copy(update={"rerank_leaders": 0}), retriever.embedder
@@ -342,7 +342,7 @@ def test_the_pool_to_rerank_holds_each_retrievers_first_passages(assistant):
 
 
 def test_a_derivation_the_stemmer_keeps_apart_still_counts_as_said():
-    from guide_assistant.answer.vocabulary import says
+    from guide_assistant.answer.question.vocabulary import says
     from guide_assistant.text import content_stems
 
     registration = set(content_stems("Registration with Social Work England is checked."))
@@ -355,7 +355,7 @@ def test_a_derivation_the_stemmer_keeps_apart_still_counts_as_said():
 def test_a_numbered_short_form_says_the_same_number():
     """'section 75' is said by 's75 agreements', not 'section 76'; and 's75' is not said by
     any '75' beside a word starting with 's'."""
-    from guide_assistant.answer.vocabulary import says
+    from guide_assistant.answer.question.vocabulary import says
     from guide_assistant.text import content_stems
 
     short = set(content_stems("Trusts without s75 agreements should invest in leadership."))
@@ -368,7 +368,7 @@ def test_a_sentence_well_below_the_best_from_another_passage_must_be_about_the_a
     """Built from the index's own sentences: beside a best sentence that says the question's
     distinctive word, another passage's sentence far below it is quoted only if it says the
     word too; a close one, or one of the same passage, needs not."""
-    from guide_assistant.answer.selection import Candidate
+    from guide_assistant.answer.compose.selection import Candidate
     from guide_assistant.text import content_stems
 
     selector, sentences = assistant.composer.selector, assistant.index.sentences
@@ -412,8 +412,8 @@ def test_a_sentence_well_below_the_best_from_another_passage_must_be_about_the_a
 def test_a_close_sentence_that_says_what_was_asked_leads_the_answer(assistant):
     """When the best sentence has none of the question's distinctive words, a sentence that
     has one leads, if it scores close to the best; a far one does not."""
-    from guide_assistant.answer import leading
-    from guide_assistant.answer.selection import Candidate
+    from guide_assistant.answer.compose import leading
+    from guide_assistant.answer.compose.selection import Candidate
     from guide_assistant.text import content_stems
 
     selector = assistant.composer.selector
@@ -442,14 +442,14 @@ def test_a_close_sentence_that_says_what_was_asked_leads_the_answer(assistant):
 def test_a_yes_no_question_wants_the_deciding_sentence_not_the_list_it_names(
     assistant, question, route
 ):
-    from guide_assistant.answer import routing
+    from guide_assistant.answer.question import routing
 
     assert routing.route(assistant.understanding.understand(question)).name == route
 
 
 def test_a_question_about_each_paper_gets_each_papers_best_passage(assistant):
-    from guide_assistant.answer.each_document import spread
-    from guide_assistant.answer.retrieval import Hit
+    from guide_assistant.answer.compose.each_document import spread
+    from guide_assistant.answer.retrieve.retrieval import Hit
 
     by_source: dict[str, list] = {}
     for p in assistant.index.passages:
@@ -467,7 +467,7 @@ def test_a_question_about_each_paper_gets_each_papers_best_passage(assistant):
 
 
 def test_a_question_for_a_figure_also_ranks_the_sentences_that_give_one(assistant):
-    from guide_assistant.answer.answer_types import holds, wanted
+    from guide_assistant.answer.question.answer_types import holds, wanted
 
     retriever, index = assistant.retriever, assistant.index
     question = "how many organisations was the guidance based on?"
@@ -487,7 +487,7 @@ def test_a_question_for_a_figure_also_ranks_the_sentences_that_give_one(assistan
 def test_a_question_asking_several_things_is_answered_when_one_parts_figure_is_given(assistant):
     """'how many…, and what % of them…?' wants a share as a whole; the count answers its
     first part, so the figure the sources give is quoted, not refused."""
-    from guide_assistant.answer.answer_types import AnswerType
+    from guide_assistant.answer.question.answer_types import AnswerType
 
     asked = assistant.understanding.understand(
         "how many social workers were in NHS mental health services in 2019, "

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from guide_assistant.answer import agreement, entailment, guard, support
+from guide_assistant.answer.check import agreement, entailment, guard, support
 from guide_assistant.models import Answer, Citation, Passage
 
 PASSAGE = (

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from guide_assistant.answer import provenance, support
+from guide_assistant.answer.check import support
+from guide_assistant.answer.compose import provenance
 from guide_assistant.assistant import Assistant
 from guide_assistant.index import build as indexing
 from guide_assistant.ingest import chunking, corpus, instructions

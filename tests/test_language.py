@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from guide_assistant.answer.language import REFUSAL, LanguageDetector, latin_share
+from guide_assistant.answer.question.language import REFUSAL, LanguageDetector, latin_share
 from guide_assistant.interfaces.cli import app
 from guide_assistant.models import Answer
 from guide_assistant.settings import Settings

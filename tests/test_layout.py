@@ -35,6 +35,8 @@ ALLOWED: dict[str, set[str]] = {
     | {"ingest", "index", "obligations", "answer", "storage", "assistant", "evaluation", "llm"},
     "__init__": {"models", "settings", "assistant"},
 }
+# answer/'s stages, in the order the data flows: a stage imports only those before it.
+STAGES = ["question", "retrieve", "compose", "check", "write"]
 MAX_MODULE_LINES = 300
 MAX_FUNCTION_LINES = 60
 
@@ -49,21 +51,21 @@ def part_of(path: Path) -> str:
     return relative.parts[0] if len(relative.parts) > 1 else relative.stem
 
 
-def imported_parts(tree: ast.AST) -> set[str]:
-    """The layers a module imports (``guide_assistant.<part>`` and ``from guide_assistant
-    import <part>``), wherever in the module the import stands."""
+def imported_names(tree: ast.AST) -> set[str]:
+    """Every ``guide_assistant…`` name a module imports (``from M import x`` gives ``M.x``),
+    wherever in the module the import stands."""
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
+            found |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [node.module]
-            if node.module == "guide_assistant":
-                names = [f"guide_assistant.{a.name}" for a in node.names]
-        else:
-            continue
-        found |= {n.split(".")[1] for n in names if n.startswith("guide_assistant.")}
-    return found
+            found |= {f"{node.module}.{a.name}" for a in node.names}
+    return {n for n in found if n.startswith("guide_assistant.")}
+
+
+def imported_parts(tree: ast.AST) -> set[str]:
+    """The layers a module imports (``guide_assistant.<part>``)."""
+    return {n.split(".")[1] for n in imported_names(tree)}
 
 
 def test_the_root_holds_only_the_shared_modules():
@@ -95,6 +97,38 @@ def test_imports_point_down_the_data_flow(path):
     part = part_of(path)
     outside = imported_parts(ast.parse(path.read_text())) - {part}
     assert outside <= ALLOWED[part], f"{part} imports {sorted(outside - ALLOWED[part])}"
+
+
+def answer_stages(tree: ast.AST) -> set[str]:
+    """The stages of answer/ a module imports (``guide_assistant.answer.<stage>…``)."""
+    names = imported_names(tree)
+    return {n.split(".")[2] for n in names if n.startswith("guide_assistant.answer.")}
+
+
+def test_answer_is_arranged_by_stage():
+    answer = PACKAGE / "answer"
+    assert {p.stem for p in answer.glob("*.py")} == {"__init__"}
+    folders = {p.name for p in answer.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert folders == set(STAGES)
+
+
+@pytest.mark.parametrize(
+    "path", sorted((PACKAGE / "answer").rglob("*.py")), ids=lambda p: str(p.relative_to(PACKAGE))
+)
+def test_answer_stages_import_only_the_stages_before_them(path):
+    parts = path.relative_to(PACKAGE / "answer").parts
+    if len(parts) == 1:
+        return  # answer/__init__.py
+    stage = parts[0]
+    allowed = set(STAGES[: STAGES.index(stage) + 1])
+    used = answer_stages(ast.parse(path.read_text()))
+    assert used <= allowed, f"{stage} imports later stages {sorted(used - allowed)}"
+
+
+def test_the_stage_check_sees_a_later_stage():
+    tree = ast.parse("from guide_assistant.answer.write import written\n")
+    assert answer_stages(tree) == {"write"}
+    assert not answer_stages(tree) <= set(STAGES[:3])
 
 
 def test_modules_and_functions_stay_small():

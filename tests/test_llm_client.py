@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
-from guide_assistant.answer.prompting import as_user
+from guide_assistant.answer.write.prompting import as_user
 from guide_assistant.llm.client import ChatModel, LLMFailure
 from guide_assistant.settings import Settings
 from tests.helpers import free_port

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from guide_assistant.answer import support
-from guide_assistant.answer.written import Writer
+from guide_assistant.answer.check import support
+from guide_assistant.answer.write.written import Writer
 from guide_assistant.interfaces.web import render
 from tests.helpers import free_port
 from tests.llm_servers import Recorded, Reply, scripted_server

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from guide_assistant.answer import guard as guarding
-from guide_assistant.answer import support
-from guide_assistant.answer.events import AnswerReady, SentenceShown, SourcesReady
+from guide_assistant.answer.check import guard as guarding
+from guide_assistant.answer.check import support
+from guide_assistant.answer.write.events import AnswerReady, SentenceShown, SourcesReady
 from guide_assistant.models import Answer
 from tests.llm_servers import Recorded, Reply, scripted_server
 from tests.test_llm_mode import ANCHOR, FIRST, MODEL, QUESTION, SECOND, in_llm_mode

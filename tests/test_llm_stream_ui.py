@@ -160,7 +160,7 @@ def _poll(page, server: ScriptedServer, sent_at_start: int) -> list[tuple[int, s
 def test_an_error_mid_stream_keeps_what_was_shown_and_stops_saying_it_is_writing(tmp_path):
     """A failure after some sentences: they stay (each was checked), a notice follows, and
     the status no longer claims the answer is being written."""
-    from guide_assistant.answer.events import SentenceShown, SourcesReady
+    from guide_assistant.answer.write.events import SentenceShown, SourcesReady
     from guide_assistant.interfaces.web import replies
 
     class Breaking:  # an assistant whose answering fails after its first sentence

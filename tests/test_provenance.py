@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from guide_assistant.answer import provenance, support
-from guide_assistant.answer.scope import NATIONAL
+from guide_assistant.answer.check import support
+from guide_assistant.answer.compose import provenance
+from guide_assistant.answer.question.scope import NATIONAL
 from guide_assistant.assistant import Assistant
 from guide_assistant.index import build as indexing
 from guide_assistant.interfaces.cli import app, render
@@ -113,7 +114,7 @@ def test_a_streamed_answer_from_local_documents_says_so_before_its_first_sentenc
     comes with the local sources, before any sentence it speaks for, on the page and the CLI."""
     import io
 
-    from guide_assistant.answer.events import SentenceShown, SourcesReady
+    from guide_assistant.answer.write.events import SentenceShown, SourcesReady
     from guide_assistant.interfaces import terminal
     from tests.test_llm_stream import run, streaming
 
@@ -216,7 +217,7 @@ def test_the_chat_offers_the_national_guidance_only(assistant, local_settings):
 
 
 def test_what_refers_to_the_guidance():
-    from guide_assistant.answer.scope import Scoper
+    from guide_assistant.answer.question.scope import Scoper
 
     documents = [
         {"source_id": "hee-2020-guidance"},

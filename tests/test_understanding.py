@@ -7,9 +7,14 @@ import json
 
 import pytest
 
-from guide_assistant.answer.answer_types import AnswerType, holds, wanted
-from guide_assistant.answer.questions import Understanding, clauses, number_forms, split_ask
-from guide_assistant.answer.spelling import Speller, model_words
+from guide_assistant.answer.question.answer_types import AnswerType, holds, wanted
+from guide_assistant.answer.question.questions import (
+    Understanding,
+    clauses,
+    number_forms,
+    split_ask,
+)
+from guide_assistant.answer.question.spelling import Speller, model_words
 from guide_assistant.index.embedding import model_path
 from guide_assistant.ingest import lexicon
 from guide_assistant.settings import PACKAGED_MODEL, Settings
@@ -266,7 +271,7 @@ def test_a_figure_need_not_repeat_the_question_form_only_its_topic():
     """'How often' asks for a frequency; 'often' is not what the question is about. Here the
     topic ('appraisal') is in most sentences, so no distinctive word is left to require:
     'often', rare in these sources, must not become one."""
-    from guide_assistant.answer.abstention import Abstention
+    from guide_assistant.answer.check.abstention import Abstention
     from guide_assistant.text import content_stems
 
     texts = [
@@ -286,7 +291,7 @@ def test_a_figure_need_not_repeat_the_question_form_only_its_topic():
 def test_a_figure_about_a_named_body_must_name_it():
     """'How many social workers does Riverside Partnership Trust employ?' is not answered by
     the national count; a name made only of the sources' common words asks nothing."""
-    from guide_assistant.answer.abstention import Abstention
+    from guide_assistant.answer.check.abstention import Abstention
     from guide_assistant.text import content_stems
 
     texts = [
@@ -330,7 +335,7 @@ def test_a_question_about_what_each_document_says_is_told(understanding, typed, 
     ],
 )
 def test_a_turn_is_glued_to_the_last_only_when_it_depends_on_it(turn, leans):
-    from guide_assistant.answer.questions import standalone_query
+    from guide_assistant.answer.question.questions import standalone_query
     from guide_assistant.models import ChatMessage
 
     earlier = [ChatMessage(role="user", content="how many hours of AMHP training a year?")]

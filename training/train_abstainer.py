@@ -1,4 +1,4 @@
-"""Fit the learned abstain decision (``answer/abstainer.py``) and set its threshold on dev.
+"""Fit the learned abstain decision (``answer/check/abstainer.py``) and set its threshold on dev.
 
     .venv/bin/python training/train_abstainer.py
 
@@ -23,11 +23,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import data
 from train_embedder import HELD_OUT, SEED, query_of
 
-from guide_assistant.answer import routing
-from guide_assistant.answer.abstainer import FEATURES, Abstainer
+import data
+from guide_assistant.answer.check.abstainer import FEATURES, Abstainer
+from guide_assistant.answer.question import routing
 from guide_assistant.assistant import Assistant
 from guide_assistant.evaluation.metrics import load_golden
 from guide_assistant.settings import Settings

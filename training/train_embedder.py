@@ -28,7 +28,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import data
-from guide_assistant.answer.questions import standalone_query
+from guide_assistant.answer.question.questions import standalone_query
 from guide_assistant.index.embedding import weights_sha256
 from guide_assistant.models import ChatMessage
 from guide_assistant.trained import EMBEDDER_DIR

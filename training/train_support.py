@@ -7,7 +7,7 @@ paraphrases against near-misses (training/data/support/, briefs in training/brie
 Beside the written pairs, each content passage gives one of its own sentences (supported: models
 quote) and one sentence of another passage (unsupported). The pairs of 10% of the passages are
 held out (dev): the threshold is set there, for the guard as it runs (the model's verdict and the
-hard checks of ``answer/agreement.py``): the lowest that catches ``MIN_CAUGHT`` of dev's
+hard checks of ``answer/check/agreement.py``): the lowest that catches ``MIN_CAUGHT`` of dev's
 unsupported sentences. evals/support_test.jsonl (written apart, unread) and
 evals/support_pairs.jsonl are scored once at the end, beside today's word-overlap check on the
 same items. Writes guide_assistant/trained/support/ (fp16 safetensors, tokenizer, card.json).
@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from train_embedder import base_path
 
 import data
-from guide_assistant.answer import agreement, entailment, support
+from guide_assistant.answer.check import agreement, entailment, support
 from guide_assistant.index.embedding import weights_sha256
 from guide_assistant.text import normalise
 from guide_assistant.trained import SUPPORT_DIR

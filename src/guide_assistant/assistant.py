@@ -7,17 +7,18 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-from guide_assistant.answer import everyday, provenance, routing
-from guide_assistant.answer.abstention import Abstention
-from guide_assistant.answer.events import AnswerReady, SourcesReady, StreamEvent
-from guide_assistant.answer.extractive import Composer
-from guide_assistant.answer.language import LanguageDetector
-from guide_assistant.answer.questions import Question, Understanding
-from guide_assistant.answer.retrieval import HybridRetriever
-from guide_assistant.answer.scope import Scoper
-from guide_assistant.answer.spelling import model_words
-from guide_assistant.answer.streamed import write_stream
-from guide_assistant.answer.written import Writer
+from guide_assistant.answer.check.abstention import Abstention
+from guide_assistant.answer.compose import provenance
+from guide_assistant.answer.compose.extractive import Composer
+from guide_assistant.answer.question import everyday, routing
+from guide_assistant.answer.question.language import LanguageDetector
+from guide_assistant.answer.question.questions import Question, Understanding
+from guide_assistant.answer.question.scope import Scoper
+from guide_assistant.answer.question.spelling import model_words
+from guide_assistant.answer.retrieve.retrieval import HybridRetriever
+from guide_assistant.answer.write.events import AnswerReady, SourcesReady, StreamEvent
+from guide_assistant.answer.write.streamed import write_stream
+from guide_assistant.answer.write.written import Writer
 from guide_assistant.index import build as indexing
 from guide_assistant.index import store
 from guide_assistant.index.embedding import Embedder
@@ -119,7 +120,7 @@ class Assistant:
         sources: list[str] | None = None,
     ) -> Iterator[StreamEvent]:
         """``ask``, streamed: in llm mode the passages given to the model, then each sentence
-        once it has passed the guard, then the final answer (``answer/streamed.py`` says how a
+        once it has passed the guard, then the final answer (``answer/write/streamed.py`` says how a
         fallback keeps what was shown). In extractive mode, only the final answer. Raises
         ``QuestionError`` when first iterated."""
         return self._pipeline(question, history, sources, self.settings.answer_mode == "llm")
@@ -178,7 +179,7 @@ class Assistant:
         decision = self.abstention.decide(
             asked, found, draft.relevance, draft.rows, draft.best, focus
         )
-        answer = self.composer.compose(asked, found, draft, decision)
+        answer = self.composer.compose(asked, found, draft, decision.refusal, decision.missing)
         compose_ms = round((time.perf_counter() - composing) * 1000, 2)
         if self.settings.answer_mode == "llm":
             # The model gets the passages the answer lists as retrieved: the reranked top_k.

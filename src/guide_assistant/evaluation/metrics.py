@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from guide_assistant.answer import support
+from guide_assistant.answer.check import support
 from guide_assistant.models import Answer, Passage
 from guide_assistant.text import loose_pattern, normalise, word_count
 

@@ -111,7 +111,7 @@ def ask(
 ) -> None:
     """Answer one question with its sources."""
     offline_environment()
-    from guide_assistant.answer.questions import validate_question
+    from guide_assistant.answer.question.questions import validate_question
 
     settings = _with_mode(Settings(), mode)
     if guidance_only:

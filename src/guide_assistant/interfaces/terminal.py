@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING
 
-from guide_assistant.answer.events import AnswerReady, SentenceShown, SourcesReady
+from guide_assistant.answer.write.events import AnswerReady, SentenceShown, SourcesReady
 from guide_assistant.models import Answer, ChatMessage
 
 if TYPE_CHECKING:

@@ -221,7 +221,7 @@ class Settings(BaseSettings, LLMSettings):
     learned_ranking: bool = Field(
         True,
         description="Order candidate sentences by the ranker fitted on the dev split "
-        "(answer/ranker.json); off, by the hand-weighted score alone.",
+        "(answer/compose/ranker.json); off, by the hand-weighted score alone.",
     )
     spelling: SpellingSettings = Field(
         default_factory=SpellingSettings, description="Spelling normalisation of questions."

@@ -1,4 +1,4 @@
-"""Settings of the English-only check on questions (``answer/language.py``), as one group.
+"""Settings of the English-only check on questions (``answer/question/language.py``), as one group.
 
 A module of its own because the Settings module is at the size limit; ``Settings.language``
 holds it (env vars ``GUIDE_LANGUAGE__<FIELD>``).

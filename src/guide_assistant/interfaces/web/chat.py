@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import gradio as gr
 
-from guide_assistant.answer.scope import NATIONAL
+from guide_assistant.answer.question.scope import NATIONAL
 from guide_assistant.interfaces.web import a11y, replies
 from guide_assistant.interfaces.web import render as ui_render
 from guide_assistant.interfaces.web.replies import Message, Turn

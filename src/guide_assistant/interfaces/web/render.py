@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from urllib.parse import quote
 
-from guide_assistant.answer.extractive import layout
+from guide_assistant.answer.compose.layout import layout
 from guide_assistant.models import Answer, Citation, Resource
 from guide_assistant.text import loose_pattern
 

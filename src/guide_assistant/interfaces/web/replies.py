@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from guide_assistant.answer.events import AnswerReady, SentenceShown, SourcesReady
-from guide_assistant.answer.extractive import layout
+from guide_assistant.answer.compose.layout import layout
+from guide_assistant.answer.write.events import AnswerReady, SentenceShown, SourcesReady
 from guide_assistant.interfaces.web import render
 from guide_assistant.models import Answer, Citation, QuestionError
 

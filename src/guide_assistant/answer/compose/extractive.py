@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from guide_assistant.answer import provenance
-from guide_assistant.answer.abstention import Decision
-from guide_assistant.answer.answer_types import AnswerType
-from guide_assistant.answer.each_document import spread
-from guide_assistant.answer.questions import Question
-from guide_assistant.answer.retrieval import Hit, Retrieved
-from guide_assistant.answer.routing import asks_for_list, may_list
-from guide_assistant.answer.selection import Candidate, Selector
+from guide_assistant.answer.compose import provenance
+from guide_assistant.answer.compose.each_document import spread
+from guide_assistant.answer.compose.layout import layout
+from guide_assistant.answer.compose.selection import Candidate, Selector
+from guide_assistant.answer.question.answer_types import AnswerType
+from guide_assistant.answer.question.questions import Question
+from guide_assistant.answer.question.routing import asks_for_list, may_list
+from guide_assistant.answer.retrieve.retrieval import Hit, Retrieved
 from guide_assistant.index.store import LoadedIndex
 from guide_assistant.ingest.instructions import suspicious_bar
 from guide_assistant.models import SECTION_SEP, Answer, Citation, Passage, Resource, Route
@@ -229,12 +229,17 @@ class Composer:
         )
 
     def compose(
-        self, question: Question, found: Retrieved, draft: Draft, decision: Decision
+        self,
+        question: Question,
+        found: Retrieved,
+        draft: Draft,
+        refusal: str | None = None,
+        missing: AnswerType | None = None,
     ) -> Answer:
-        """The extractive answer a draft makes, or an abstention when it should not be given."""
-        if decision.abstain or not draft.rows:
-            reason = decision.reason or "nothing to quote"
-            answer = self.abstention(question, draft.hits, reason, decision.missing)
+        """The extractive answer a draft makes, or an abstention when the check stage refused
+        it (``refusal``: its reason; ``missing``: the kind of answer the sources lack)."""
+        if refusal is not None or not draft.rows:
+            answer = self.abstention(question, draft.hits, refusal or "nothing to quote", missing)
         else:
             answer = self._quote(question, found.hits, draft)
         answer.route = draft.route
@@ -282,17 +287,3 @@ class Composer:
             resources=self.linked_resources(citations),
             query=question.query,
         )
-
-
-def layout(lines: list[str]) -> str:
-    """Prose sentences run together as a paragraph; list items each on their own line."""
-    out: list[str] = []
-    for line in lines:
-        is_item = line.startswith("- ")
-        if out and not is_item and not out[-1].startswith("- ") and not out[-1].endswith(":"):
-            out[-1] = f"{out[-1]} {line}"
-        else:
-            if out and (is_item != out[-1].startswith("- ")):
-                out.append("")
-            out.append(line)
-    return "\n".join(out)

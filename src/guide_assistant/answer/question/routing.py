@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from guide_assistant.answer.answer_types import AnswerType
-from guide_assistant.answer.questions import Question
+from guide_assistant.answer.question.answer_types import AnswerType
+from guide_assistant.answer.question.questions import Question
 from guide_assistant.models import Route
 
 # Questions about duties go to the obligations register rather than free sentence picking;

@@ -19,7 +19,7 @@ import re
 
 from pydantic import BaseModel, Field
 
-from guide_assistant.answer import everyday
+from guide_assistant.answer.question import everyday
 from guide_assistant.ingest.lexicon import Lexicon
 from guide_assistant.settings import SpellingSettings
 from guide_assistant.text import STOPWORDS, content_stems

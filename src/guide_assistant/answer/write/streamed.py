@@ -33,13 +33,13 @@ from dataclasses import dataclass, field
 
 from llama_index.core.base.llms.types import ChatMessage as LlamaMessage
 
-from guide_assistant.answer import prompting
-from guide_assistant.answer.events import SentenceShown, SourcesReady, StreamEvent
-from guide_assistant.answer.extractive import layout
-from guide_assistant.answer.guard import MARKER, Kept, SentenceGuard
-from guide_assistant.answer.questions import Question
-from guide_assistant.answer.retrieval import Retrieved
-from guide_assistant.answer.written import UNAVAILABLE, UNVERIFIED, Writer, evidence_quotes
+from guide_assistant.answer.check.guard import MARKER, Kept, SentenceGuard
+from guide_assistant.answer.compose.layout import layout
+from guide_assistant.answer.question.questions import Question
+from guide_assistant.answer.retrieve.retrieval import Retrieved
+from guide_assistant.answer.write import prompting
+from guide_assistant.answer.write.events import SentenceShown, SourcesReady, StreamEvent
+from guide_assistant.answer.write.written import UNAVAILABLE, UNVERIFIED, Writer, evidence_quotes
 from guide_assistant.llm import streaming
 from guide_assistant.llm.client import LLMFailure
 from guide_assistant.models import Answer, Citation, Verification

@@ -13,7 +13,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from guide_assistant.answer import support
+from guide_assistant.answer.check import support
 from guide_assistant.models import DroppedSentence, Passage
 
 GROUPED = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)+)\]")  # "[1, 3]" -> "[1][3]"

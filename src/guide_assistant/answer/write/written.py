@@ -14,11 +14,13 @@ from collections.abc import Sequence
 
 from llama_index.core.base.llms.types import ChatMessage as LlamaMessage
 
-from guide_assistant.answer import prompting, support
-from guide_assistant.answer.extractive import Composer, layout
-from guide_assistant.answer.guard import Guarded, Kept, guard
-from guide_assistant.answer.questions import Question
-from guide_assistant.answer.retrieval import Retrieved
+from guide_assistant.answer.check import support
+from guide_assistant.answer.check.guard import Guarded, Kept, guard
+from guide_assistant.answer.compose.extractive import Composer
+from guide_assistant.answer.compose.layout import layout
+from guide_assistant.answer.question.questions import Question
+from guide_assistant.answer.retrieve.retrieval import Retrieved
+from guide_assistant.answer.write import prompting
 from guide_assistant.llm.client import ChatModel, LLMFailure
 from guide_assistant.models import Answer, ChatMessage, Citation, Passage, Verification
 from guide_assistant.settings import Settings

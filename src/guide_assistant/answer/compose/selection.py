@@ -9,18 +9,17 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
-from guide_assistant.answer import each_document, leading
-from guide_assistant.answer.answer_types import Wanted
-from guide_assistant.answer.questions import count_named
-from guide_assistant.answer.ranking import FeatureTable, load_ranker
-from guide_assistant.answer.retrieval import Hit
-from guide_assistant.answer.vocabulary import says
+from guide_assistant.answer.compose import each_document, leading
+from guide_assistant.answer.compose.candidate import Candidate
+from guide_assistant.answer.compose.ranking import FeatureTable, load_ranker
+from guide_assistant.answer.question.answer_types import Wanted
+from guide_assistant.answer.question.questions import count_named
+from guide_assistant.answer.question.vocabulary import says
+from guide_assistant.answer.retrieve.retrieval import Hit
 from guide_assistant.index.store import LoadedIndex
-from guide_assistant.models import Sentence
 from guide_assistant.obligations.search import RegisterSearch
 from guide_assistant.settings import Settings
 from guide_assistant.text import content_stems, word_count
@@ -32,15 +31,6 @@ ANAPHOR = re.compile(
     re.IGNORECASE,
 )
 LISTED = ("item", "heading")
-
-
-@dataclass
-class Candidate:
-    row: int
-    sentence: Sentence
-    hit: int  # rank of its passage among the hits, 0-based
-    score: float  # the hand-weighted score (Settings.scoring): the abstain stage's relevance
-    order: float = 0.0  # the learned ranker's score, which orders the candidates
 
 
 class Selector:

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from guide_assistant.answer.questions import Question
+from guide_assistant.answer.question.questions import Question
 from guide_assistant.index.store import LoadedIndex
 from guide_assistant.settings import Settings
 

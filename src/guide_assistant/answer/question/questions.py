@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
-from guide_assistant.answer.answer_types import Wanted, wanted
-from guide_assistant.answer.spelling import Speller
+from guide_assistant.answer.question.answer_types import Wanted, wanted
+from guide_assistant.answer.question.spelling import Speller
 from guide_assistant.ingest.lexicon import Lexicon
 from guide_assistant.models import ChatMessage, QuestionError
 from guide_assistant.settings import Settings

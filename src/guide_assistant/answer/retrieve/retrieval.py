@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from guide_assistant.answer.answer_types import Wanted, holds
-from guide_assistant.answer.questions import Question
+from guide_assistant.answer.question.answer_types import Wanted, holds
+from guide_assistant.answer.question.questions import Question
 from guide_assistant.index.embedding import Embedder
 from guide_assistant.index.store import LoadedIndex
 from guide_assistant.models import Passage

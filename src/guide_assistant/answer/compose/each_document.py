@@ -4,14 +4,11 @@ answer's passages include each document's best one, and its sentences each docum
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
 
-from guide_assistant.answer.retrieval import Hit
+from guide_assistant.answer.compose.candidate import Candidate
+from guide_assistant.answer.retrieve.retrieval import Hit
 from guide_assistant.settings import Settings
 from guide_assistant.text import word_count
-
-if TYPE_CHECKING:
-    from guide_assistant.answer.selection import Candidate
 
 
 def spread(hits: list[Hit], k: int) -> list[Hit]:

@@ -27,12 +27,12 @@ from functools import cached_property
 
 import numpy as np
 
-from guide_assistant.answer import answer_types, everyday
-from guide_assistant.answer.abstainer import Abstainer, packaged
-from guide_assistant.answer.answer_types import AnswerType, Wanted
-from guide_assistant.answer.questions import Question
-from guide_assistant.answer.retrieval import Retrieved
-from guide_assistant.answer.vocabulary import says
+from guide_assistant.answer.check.abstainer import Abstainer, packaged
+from guide_assistant.answer.question import answer_types, everyday
+from guide_assistant.answer.question.answer_types import AnswerType, Wanted
+from guide_assistant.answer.question.questions import Question
+from guide_assistant.answer.question.vocabulary import says
+from guide_assistant.answer.retrieve.retrieval import Retrieved
 from guide_assistant.settings import Settings
 from guide_assistant.text import content_stems, content_words, stems
 
@@ -55,6 +55,11 @@ class Decision:
     reason: str | None
     signals: Signals
     missing: AnswerType | None = None  # the kind of answer asked for that the sources lack
+
+    @property
+    def refusal(self) -> str | None:
+        """The reason an answer is refused (None: it is given), as the compose stage takes it."""
+        return (self.reason or "the sources don't answer it") if self.abstain else None
 
 
 class Abstention:

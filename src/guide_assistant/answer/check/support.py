@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from guide_assistant.answer import agreement, entailment, provenance
+from guide_assistant.answer.check import agreement, entailment
+from guide_assistant.answer.compose import provenance
 from guide_assistant.models import Answer
 from guide_assistant.text import content_stems, normalise
 

@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from guide_assistant.answer import agreement
+from guide_assistant.answer.check import agreement
 from guide_assistant.text import content_stems
 from guide_assistant.trained import SUPPORT_DIR, Classifier
 

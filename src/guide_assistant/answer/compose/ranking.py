@@ -17,7 +17,7 @@ from importlib import resources
 import numpy as np
 from pydantic import BaseModel, Field
 
-from guide_assistant.answer.answer_types import Wanted, holds
+from guide_assistant.answer.question.answer_types import Wanted, holds
 from guide_assistant.models import Passage, Sentence
 from guide_assistant.text import content_stems, word_count
 
@@ -57,7 +57,7 @@ class SentenceRanker(BaseModel):
 
 def load_ranker() -> SentenceRanker | None:
     """The packaged ranker, or None before one has been fitted."""
-    path = resources.files("guide_assistant.answer").joinpath(RANKER_FILE)
+    path = resources.files("guide_assistant.answer.compose").joinpath(RANKER_FILE)
     if not path.is_file():
         return None
     ranker = SentenceRanker.model_validate(json.loads(path.read_text()))

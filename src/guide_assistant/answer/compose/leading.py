@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from guide_assistant.answer.answer_types import Wanted, holds
-from guide_assistant.answer.vocabulary import says
+from guide_assistant.answer.compose.candidate import Candidate
+from guide_assistant.answer.question.answer_types import Wanted, holds
+from guide_assistant.answer.question.vocabulary import says
 
 if TYPE_CHECKING:
-    from guide_assistant.answer.selection import Candidate
     from guide_assistant.models import Sentence
 
 
