@@ -19,12 +19,17 @@ from guide_assistant.obligations.search import RegisterSearch
 from guide_assistant.settings import Settings
 
 LABELS = Path(__file__).with_name("obligations_search.jsonl")
-# On test, pooled over queries: precision 0.594 (19 of 32 rows), recall 0.543 (19 of 35
-# labels), F1 0.567. Floors one item below: one label fewer found (18 of 35 = 0.514, F1
-# 0.537 at 18 of 32), or one more row that is not one (19 of 33 = 0.576).
-MIN_PRECISION = 0.57
-MIN_RECALL = 0.51
-MIN_F1 = 0.53
+# On test, pooled over queries: precision 0.567 (17 of 30 rows), recall 0.486 (17 of 35
+# labels), F1 0.523. Floors one item below: one label fewer found (16 of 35 = 0.457, F1
+# 0.504 at 16 of 29), or one more row that is not one (17 of 31 = 0.548).
+# These floors were 0.57 / 0.51 / 0.53 (precision 0.594, recall 0.543, F1 0.567) while the
+# topic tags came from 18 hand-written topic patterns keyed to this corpus's words (safety:
+# "violen|lone working|…"). #23 deletes them; tags derived from the editions' headings
+# (obligations/topics.py) find two labels fewer on these 15 queries. Lowered on the same items,
+# with that reason: the one deliberate exception to "a floor is never lowered on its items".
+MIN_PRECISION = 0.54
+MIN_RECALL = 0.45
+MIN_F1 = 0.50
 MAX_ROWS_FOR_NO_MATCH = 1  # rows returned, per query with no relevant row
 
 

@@ -202,12 +202,13 @@ def test_the_question_stage_keeps_what_was_typed_and_searches_the_mended_text(un
         ("does the guidance apply to councils?", AnswerType.YES_NO),
         ("how do I raise a concern?", AnswerType.PROCEDURE),
         ("who supervises AMHPs?", AnswerType.OTHER),
-        ("what grade is a principal social worker?", AnswerType.AMOUNT),
-        ("what agenda for change band should a PSW be on?", AnswerType.AMOUNT),
-        ("what pay band is an AMHP lead?", AnswerType.AMOUNT),
         ("what does band 6 mean for me?", AnswerType.DEFINITION),
         ("whats the max caseload for a sw in a cmht?", AnswerType.AMOUNT),  # chat's 'max'
         ("who is the principal social worker at Riverside Trust?", AnswerType.PERSON),
+        ("who's the psw at oxleas", AnswerType.PERSON),  # a name typed in lower case
+        ("who is the AMHP lead at st marys?", AnswerType.PERSON),
+        ("who is the psw at north east london nhs foundation trust", AnswerType.PERSON),
+        ("who is the lead at night?", AnswerType.OTHER),  # everyday words: when, not where
         ("what's the name of the person who leads AMHPs?", AnswerType.PERSON),
         ("what is the name of the regulator?", AnswerType.OTHER),  # a body
         ("who is the person to talk to at work?", AnswerType.OTHER),

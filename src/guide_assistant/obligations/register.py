@@ -1,6 +1,6 @@
 """The obligations register: every duty and recommendation the corpus editions place on
 organisations and people, as verbatim spans with offsets (rules in ``obligations.rules``;
-search in ``obligations.search``).
+topic tags in ``obligations.topics``; search in ``obligations.search``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from guide_assistant.ingest import corpus
 from guide_assistant.ingest.chunking import LIST_ITEM, section_groups
 from guide_assistant.models import SECTION_SEP
 from guide_assistant.obligations import rules as R
+from guide_assistant.obligations import topics
+from guide_assistant.obligations.terms import phrases
 from guide_assistant.settings import Settings
 from guide_assistant.text import abbreviations, strip_markup, unique_id
 
@@ -102,11 +104,6 @@ def find_actors(text: str, lead_in: str = "") -> list[str]:
     return found
 
 
-def find_topics(*texts: str) -> list[str]:
-    joined = "\n".join(texts)
-    return [name for name, p in R.TOPIC_PATTERNS.items() if p.search(joined)]
-
-
 def consideration_of(path: list[str]) -> str:
     """'Consideration 1 (strategic)' for Part Two sections, else the top-level heading."""
     for name in path[1:2]:
@@ -183,7 +180,6 @@ def extract(doc: corpus.LoadedDocument) -> list[Obligation]:
                     actor=actors[0],
                     actors=actors,
                     modality=modality,
-                    topics=find_topics(span, lead_in, section.path[-1]),
                     start=start,
                     end=end,
                 )
@@ -197,8 +193,17 @@ def editions(settings: Settings) -> list[corpus.LoadedDocument]:
 
 
 def extract_all(docs: list[corpus.LoadedDocument]) -> list[Obligation]:
-    """Every obligation of ``docs``, in reading order (about 0.1 s for the corpus)."""
-    return [e for doc in docs for e in extract(doc)]
+    """Every obligation of ``docs``, in reading order (about 0.1 s for the corpus), tagged
+    with the topics the documents' own headings name (``topics.py``)."""
+    entries = [e for doc in docs for e in extract(doc)]
+    defined = glossary(docs)
+    known = phrases(defined)
+    duties = [topics.said(e.text, e.lead_in, e.section, known) for e in entries]
+    headings = {part for e in entries for part in e.section.split(SECTION_SEP)}
+    vocabulary = topics.vocabulary(sorted(headings), duties, defined)
+    for entry, terms in zip(entries, duties, strict=True):
+        entry.topics = topics.tag(terms, vocabulary)
+    return entries
 
 
 def load_register(settings: Settings) -> list[Obligation]:

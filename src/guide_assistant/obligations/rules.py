@@ -131,26 +131,3 @@ PASSIVE_BENEFIT = re.compile(
 ADDRESSEE = re.compile(
     r"\b(?:recommend|encourage)\s+(?:that\s+)?(?:all\s+)?(\w+(?:\s\w+)?)", re.IGNORECASE
 )
-
-# Topic tags: a topic applies when any of its patterns occurs in the text, lead-in or section.
-TOPIC_RULES: dict[str, str] = {
-    "supervision": r"supervis",
-    "AMHP": r"\bAMHPs?\b|approved mental health professional",
-    "registration": r"registration|social work england|\bregist(?:er|ered)\b|\bASYE\b",
-    "CPD": r"\bCPD\b|professional development|reflective (?:learning|practice)|shared learning",
-    "training": r"\btrain|\beducat|student|placement|universit|\bASYE\b|apprentice|induction",
-    "wellbeing": r"wellbeing|well-being|stress|health risks|debrief|absence",
-    "workforce planning": r"workforce|recruit|retention|staffing|succession|skill mix",
-    "leadership": r"leader|\bPSW\b|principal social worker|\bboards?\b|non-executive|senior",
-    "performance": r"performance|apprais|metric|disciplinary|fitness to practi[cs]e|complaint",
-    "safety": r"violen|lone working|unsafe|\bsafe\b|safeguard|public protection|risk",
-    "partnership": r"partnership|integrated|joint|collaborat|\bLAs?\b|local authorit|s75",
-    "data/recording": r"\bdata\b|database|record|\baudit|intelligence|evaluat",
-    "diversity": r"divers|inclusi|ethnic|\brace\b|BAME|equalit|discriminat",
-    "quality": r"quality|\bNICE\b|improvement|evidence-based|best practice|good practice",
-    "role clarity": r"role clarity|clear (?:roles|description|view)|job description|clear roles",
-    "service users": r"service users?|carers|co-produc|user feedback|experts by experience",
-    "policy": r"\bpolic(?:y|ies)\b|procedure|protocol|agreement",
-    "emergencies": r"emergenc|COVID|pandemic",
-}
-TOPIC_PATTERNS = {name: re.compile(p, re.IGNORECASE) for name, p in TOPIC_RULES.items()}

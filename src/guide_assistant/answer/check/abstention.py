@@ -28,7 +28,7 @@ from functools import cached_property
 import numpy as np
 
 from guide_assistant.answer.check.abstainer import Abstainer, packaged
-from guide_assistant.answer.question import answer_types, everyday
+from guide_assistant.answer.question import answer_types, everyday, names
 from guide_assistant.answer.question.answer_types import AnswerType, Wanted
 from guide_assistant.answer.question.questions import Question
 from guide_assistant.answer.question.vocabulary import says
@@ -83,7 +83,7 @@ class Abstention:
         # the words of the bodies they name ('British Association of Social Workers', mined
         # at ingest) name organisations: a person's name is made of neither ('Ruth Allen').
         self.lowercase = {w for t in self.texts for w in LOWER_CASE.findall(t)}
-        self.lowercase |= {w for b in bodies for w in answer_types.TOKEN.findall(b.lower())}
+        self.lowercase |= {w for b in bodies for w in names.TOKEN.findall(b.lower())}
 
     def signals(
         self,
@@ -179,7 +179,7 @@ class Abstention:
         named = OPENING.sub(" ", ask)
         return [
             word
-            for run in answer_types.capitalised_runs(named)
+            for run in names.capitalised_runs(named)
             for word in run
             # A title's 'No' or 'The' is no name (no content stem); nor is a short form's 'FtP'.
             if word[1:].islower()
@@ -225,8 +225,8 @@ class Abstention:
         """The distinctive stems of each thing the question names in capitals ('Essex
         Partnership University NHS Foundation Trust'): a figure about it must say it, not be
         a national one beside it. A name made of common words ('Social Work') asks nothing."""
-        names = [run for run in answer_types.capitalised_runs(question) if len(run) >= 2]
-        found = [set(self.distinctive(" ".join(run))) for run in names]
+        runs = [run for run in names.capitalised_runs(question) if len(run) >= 2]
+        found = [set(self.distinctive(" ".join(run))) for run in runs]
         return [name for name in found if name]
 
     def names_someone(self, sentence: str, question: str) -> bool:
@@ -237,7 +237,7 @@ class Abstention:
         return self._names(sentence, self._words(question))
 
     def _names(self, sentence: str, asked: set[str]) -> bool:
-        for run in answer_types.capitalised_runs(sentence):
+        for run in names.capitalised_runs(sentence):
             length = 0
             for word in run:
                 ok = word.lower() not in self.lowercase and word.lower() not in asked
@@ -248,7 +248,7 @@ class Abstention:
 
     @staticmethod
     def _words(text: str) -> set[str]:
-        return {w.lower() for w in answer_types.TOKEN.findall(text)}
+        return {w.lower() for w in names.TOKEN.findall(text)}
 
     def topical(self, text: str) -> list[str]:
         """The stems of the text's topical words."""

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel, Field
 
+from guide_assistant.answer.question.names import names_a_place
 from guide_assistant.text import STOPWORDS, content_stems, words
 
 
@@ -98,8 +99,6 @@ WHEN_YEAR = re.compile(
     r"(?:19|20)\d\d\b",
     re.I,
 )
-# A capitalised word: runs of them are candidate names ('Dr Ruth Allen', 'Bath Spa University').
-CAPITALISED = re.compile(r"[A-Z][a-z][\w'’-]*")
 # A figure as written, with its scale: '4.5 billion', '2021/22', '20,500'.
 FIGURE = re.compile(r"(?:\d[\d,.:/]*\d|\d)(?:\s?(?:thousand|million|billion|bn|m|k)\b)?", re.I)
 # A share as written: '20%', '20 per cent', 'half', 'a third', 'one in four'.
@@ -140,24 +139,21 @@ FORMS: list[tuple[AnswerType, re.Pattern[str]]] = [
         re.compile(
             r"\bhow (?:many|much|big|large)\b|\b(?:maximum|minimum|max|min)\b"
             r"|\bwhat (?:percentage|proportion|number|amount|figure|ratio)\b"
-            # 'what agenda for change band…': a pay scale's name may come between, not a verb
-            # ('what does band 6 mean' asks what it means).
             r"|\bwhat (?:(?!(?:is|are|was|were|do|does|did|should|can|could|would|will|must"
             r"|may)\b)[\w-]+ ){0,3}?(?:band|grade)\b",
             re.I,
         ),
     ),
     (
-        # Who holds a post at a named place ('who is the PSW at St Mary's?') or a person's
-        # name asked for outright; not who should do a thing ('who should supervise me?'),
-        # who a body is ('who is the regulator…?'), nor 'at work', 'at my trust', 'at most
-        # risk', 'at senior management level': the guidance answers those with roles.
+        # Who holds a post at a place ('who is the PSW at St Mary's?'; ``_names_a_place``
+        # tells 'at Oxleas' from 'at work') or a person's name asked for outright; not who
+        # should do a thing ('who should supervise me?') nor who a body is ('who is the
+        # regulator…?'): the guidance answers those with roles.
         AnswerType.PERSON,
         re.compile(
-            r"\bwho(?:'s|’s| is)\s+the\s+(?:[\w-]+\s+){1,5}?at\s+"
-            r"(?!(?:a|an|the|all|any|each|my|our|your|their|his|her|its|this|that|these|those"
-            r"|least|most|work|home|night|first|last|once|times?)\b|(?:[\w-]+\s+){0,2}levels?\b)"
-            r"\w|\bwhat(?:'s|’s| is| are)? the names? of (?:the )?(?:person|people|individual)",
+            r"\bwho(?:'s|’s| is)\s+the\s+(?:[\w-]+\s+){1,5}?at\s+(?P<place>[\w'’-]+"
+            r"(?:\s+[\w'’-]+){0,3})|\bwhat(?:'s|’s| is| are)? the names? of (?:the )?"
+            r"(?:person|people|individual)",
             re.I,
         ),
     ),
@@ -200,10 +196,18 @@ def wanted(ask: str, glossary: dict[str, str] | None = None) -> Wanted:
     """The answer type ``ask`` wants (``ask`` without any preamble); a counted noun that is a
     short form of ``glossary`` also counts in its long form."""
     text = " ".join(ask.split())
-    kind = next((t for t, form in FORMS if form.search(text)), AnswerType.OTHER)
+    kind = next((t for t, form in FORMS if _asks(t, form, text)), AnswerType.OTHER)
     unit = _unit(text, glossary or {}) if kind is AnswerType.AMOUNT else []
     stated = sorted(set(FIGURE.findall(text)), key=len, reverse=True) if kind in CHECKABLE else []
     return Wanted(type=kind, unit=unit, stated=stated)
+
+
+def _asks(kind: AnswerType, form: re.Pattern[str], text: str) -> bool:
+    """Whether ``text`` has the question form of ``kind`` (a person only at a named place)."""
+    match = form.search(text)
+    if match is None or kind is not AnswerType.PERSON or not match.group("place"):
+        return match is not None
+    return names_a_place(match.group("place").split())
 
 
 def _unit(text: str, glossary: dict[str, str]) -> list[str]:
@@ -253,20 +257,6 @@ def _stated(figures: tuple[str, ...]) -> re.Pattern[str]:
     standing alone ('2' is no part of '2021'): compiled once, not per sentence checked."""
     alternatives = "|".join(re.escape(f) for f in figures)
     return re.compile(rf"(?<![\d.,/])(?:{alternatives})(?![.,/]?\d)", re.I)
-
-
-TOKEN = re.compile(r"[\w'’-]+")  # a word with its apostrophes and hyphens, case kept
-
-
-def capitalised_runs(sentence: str) -> list[list[str]]:
-    """The runs of neighbouring capitalised words in a sentence."""
-    runs: list[list[str]] = [[]]
-    for token in TOKEN.findall(sentence):
-        if CAPITALISED.fullmatch(token):
-            runs[-1].append(token)
-        elif runs[-1]:
-            runs.append([])
-    return [run for run in runs if run]
 
 
 def _counts(unit: list[str], sentence: str) -> bool:

@@ -13,9 +13,9 @@ from typing import Any, Literal
 
 import gradio as gr
 
-from guide_assistant.obligations import assessment
+from guide_assistant.obligations import assessment, topics
 from guide_assistant.obligations import register as obligations
-from guide_assistant.obligations.rules import ACTOR_RULES, TOPIC_RULES
+from guide_assistant.obligations.rules import ACTOR_RULES
 from guide_assistant.obligations.search import search
 from guide_assistant.settings import Settings
 
@@ -191,7 +191,9 @@ def _filters(register: list[obligations.Obligation]) -> list[gr.Dropdown]:
     with gr.Row():
         return [
             gr.Dropdown(_choices(actors), value=ALL, label="Actor"),
-            gr.Dropdown(_choices(list(TOPIC_RULES)), value=ALL, label="Topic"),
+            gr.Dropdown(
+                _choices(topics.names(e.topics for e in register)), value=ALL, label="Topic"
+            ),
             gr.Dropdown(_choices(list(obligations.MODALITIES)), value=ALL, label="Modality"),
             gr.Dropdown(_choices(sources), value=ALL, label="Source"),
         ]
