@@ -75,10 +75,19 @@ def test_no_golden_question_or_near_duplicate_is_in_training():
 def test_support_pairs_counts_the_issue_asks_for():
     pairs = [r for path in data.files("support") for r in data.read_jsonl(path)]
     labels = Counter(r["label"] for r in pairs)
-    assert labels["supported"] >= 1400  # 1,440 written; 48 dropped as near-duplicates of test
-    assert labels["unsupported"] >= 2800
+    assert labels["supported"] >= 1500  # the issue's counts (2,565 and 3,514 written)
+    assert labels["unsupported"] >= 3000
     content = {p["id"] for p in data.passages() if p["content"]}
     assert content <= {r["passage_id"] for r in pairs}  # from every content passage
+
+
+def test_planted_counts_the_issue_asks_for():
+    """At least 800 planted instructions and 800 ordinary sentences that look like orders."""
+    rows = [r for path in data.files("planted") for r in data.read_jsonl(path)]
+    labels = Counter(int(r["label"]) for r in rows)
+    assert labels[1] >= 800
+    assert labels[0] >= 800
+    assert len({r["style"] for r in rows if r["label"] == 1}) >= 20  # many styles
 
 
 def test_near_duplicate_check_can_fail():
