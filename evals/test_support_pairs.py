@@ -33,10 +33,12 @@ MIN_CAUGHT = 0.97
 MIN_ACCEPTED = 0.32
 KINDS = {"paraphrase", "number", "date", "negation", "actor", "merged", "invented"}
 # The unread pairs (300): floors at what the guard achieved when set, less one item. Caught
-# 174/180 (floor 173/180), accepted 92/120 (floor 91/120), the worst kind of near-miss (date)
-# 9/10 (floor 8/10). The word-overlap check on the same pairs: caught 0.678, accepted 0.075.
+# 174/180 (floor 173/180), accepted 95/120 (floor 94/120; 92/120 before the hard checks stopped
+# reading the word "one" as a count and learned magnitudes and reordered names), the worst kind
+# of near-miss (date) 9/10 (floor 8/10). The word-overlap check on the same pairs: caught
+# 0.678, accepted 0.075.
 UNREAD_MIN_CAUGHT = 0.96
-UNREAD_MIN_ACCEPTED = 0.75
+UNREAD_MIN_ACCEPTED = 0.78
 UNREAD_MIN_KIND = 0.8
 
 

@@ -31,8 +31,18 @@ PASSAGE_DIR_THAT_IS_NOT = Path("/nonexistent/support-model")
         "requirements.",
         "Supervision should not be cancelled at short notice.",
         "Reviews with Social Work England take place every March.",
+        "One way to maintain LA approval is at least eighteen hours of AMHP-specific training "
+        "a year.",
+        "Reviews take place every March with England Social Work.",
     ],
-    ids=["number-in-words", "paraphrase", "negation-kept", "named-body"],
+    ids=[
+        "number-in-words",
+        "paraphrase",
+        "negation-kept",
+        "named-body",
+        "one-as-pronoun",
+        "name-reworded",
+    ],
 )
 def test_the_hard_checks_let_faithful_paraphrases_through(sentence):
     """The hard checks veto only a changed detail: figures in words, 'NHS trusts' for 'NHS',
@@ -56,6 +66,7 @@ def test_a_verbatim_sentence_passes_without_the_model():
     ("sentence", "reason"),
     [
         ("AMHPs require a minimum of 28 hours of AMHP-specific training a year.", "number 28"),
+        ("AMHPs require eighteen thousand hours of AMHP-specific training a year.", "18000"),
         ("Supervision should be cancelled at short notice.", "drops the negation"),
         ("AMHPs do not require AMHP-specific training to maintain LA approval.", "says not"),
         ("Reviews take place every June with Social Work England.", "june"),
@@ -71,6 +82,7 @@ def test_a_verbatim_sentence_passes_without_the_model():
     ],
     ids=[
         "number",
+        "magnitude",
         "negation-dropped",
         "negation-added",
         "date",
