@@ -44,6 +44,15 @@ NUMBER_WORDS = {
 } | {"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "hundred": "100"}
 
 
+@lru_cache(maxsize=65536)
+def zipf(word: str) -> float:
+    """The word's Zipf frequency in English (``wordfreq``'s packaged lists, no download):
+    6 ≈ once per thousand words, 3 ≈ once per million, 0 for words the lists don't have."""
+    from wordfreq import zipf_frequency
+
+    return float(zipf_frequency(word, "en"))
+
+
 def normalise(text: str) -> str:
     """Casefolded, markup-free, whitespace-collapsed text for containment checks."""
     return strip_markup(text).replace("’", "'").replace("‘", "'").casefold()

@@ -51,10 +51,6 @@ class Detector(Classifier):
     folder: Path = DETECTOR_DIR
 
     @property
-    def threshold(self) -> float:
-        return float(self.card["threshold"])
-
-    @property
     def suspicious(self) -> float:
         return float(self.card["suspicious"])
 

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from guide_assistant.models import SECTION_SEP
 from guide_assistant.obligations.rules import IMPERATIVE_VERBS
 from guide_assistant.obligations.terms import Phrases, phrases, stems
+from guide_assistant.text import zipf
 
 MIN_HEADINGS = 2
 MAX_ZIPF = 4.8
@@ -55,10 +56,8 @@ def vocabulary(
 
 
 def _rare(word: str) -> bool:
-    """Not everyday English (wordfreq's packaged lists; nothing is downloaded)."""
-    from wordfreq import zipf_frequency
-
-    return float(zipf_frequency(word, "en")) <= MAX_ZIPF
+    """Not everyday English."""
+    return zipf(word) <= MAX_ZIPF
 
 
 def tag(terms: set[str], topics: dict[str, str]) -> list[str]:

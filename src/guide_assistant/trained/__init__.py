@@ -24,6 +24,11 @@ class Classifier:
     def card(self) -> dict[str, Any]:
         return dict(json.loads((self.folder / "card.json").read_text()))
 
+    @property
+    def threshold(self) -> float:
+        """The bar set at training (on held-out items), from the card."""
+        return float(self.card["threshold"])
+
     @cached_property
     def weights(self) -> tuple[Any, Any]:
         """(tokenizer, model), loaded on first use: transformers is a slow import."""

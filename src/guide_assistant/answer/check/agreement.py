@@ -12,6 +12,7 @@ one body to another in plain words ("the trust" for "the local authority") is th
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from guide_assistant.text import NUMBER_WORDS, content_stems, normalise
 
@@ -33,13 +34,13 @@ CALENDAR = re.compile(
 # Kinds of organisation in plain English, beside the register's actors ("universities must…").
 ORGANISATIONS = re.compile(
     r"\b(universit(?:y|ies)|colleges?|schools?|charit(?:y|ies)|government|departments?|"
-    r"regulators?|unions?|courts?|police|hospitals?|GPs?|universities)\b",
+    r"regulators?|unions?|courts?|police|hospitals?|GPs?)\b",
     re.I,
 )
 ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,7}(?=s?\b)")
 CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:of|and|for|the)?\s*[A-Z][a-z]+)+")
-# Where a passage's sentences end: closing punctuation, or a line break (list items).
 SMALL_WORDS = frozenset({"of", "and", "for", "the", "in", "on", "to"})
+# Where a passage's sentences end: closing punctuation, or a line break (list items).
 SEGMENT_END = re.compile(r"(?<=[.!?;:])\s+|\s*\n\s*")
 
 
@@ -84,7 +85,8 @@ def bodies(text: str) -> set[str]:
     return found
 
 
-def _initials(text: str) -> set[str]:
+@lru_cache(maxsize=256)  # per passage: a guarded answer checks each passage many times
+def _initials(text: str) -> frozenset[str]:
     """The initials of every run of two to six words, with and without the small words
     ('Department of Health' -> 'doh', 'dh')."""
     words = re.findall(r"[A-Za-z]+", text.lower())
@@ -94,7 +96,7 @@ def _initials(text: str) -> set[str]:
             run = words[i : i + size]
             out.add("".join(w[0] for w in run))
             out.add("".join(w[0] for w in run if w not in SMALL_WORDS))
-    return out
+    return frozenset(out)
 
 
 def _mentions(passage: str, body: str) -> bool:
@@ -105,11 +107,12 @@ def _mentions(passage: str, body: str) -> bool:
         ) is not None or body.lower() in _initials(passage)
     words = [w for w in body.split() if w not in SMALL_WORDS]
     short = "".join(w[0] for w in words).upper()
-    if body in normalise(passage) or re.search(rf"\b{short}s?\b", passage) is not None:
+    text = normalise(passage)
+    if body in text or re.search(rf"\b{short}s?\b", passage) is not None:
         return True
     # Names listed in another order or form ("Allen, Linde, Carr and Sewell" for "Carr S and
     # Sewell H"): every word of the name is in the passage.
-    have = set(re.findall(r"[a-z]+", normalise(passage)))
+    have = set(re.findall(r"[a-z]+", text))
     return all(w in have for w in words)
 
 

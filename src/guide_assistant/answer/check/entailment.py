@@ -82,10 +82,6 @@ class SupportModel(Classifier):
 
     folder: Path = SUPPORT_DIR
 
-    @property
-    def threshold(self) -> float:
-        return float(self.card["threshold"])
-
     def prepare(self) -> None:
         """Load the weights now (a second or so), not within an answer's deadline."""
         _ = self.weights

@@ -115,14 +115,25 @@ class Support(BaseModel):
     evidence: str | None = None  # the passage sentence closest to it, verbatim
 
 
-def overlap_verify(sentence: str, passages: list[str], min_overlap: float = 0.8) -> Support:
-    """Word overlap: whether ``passages`` (taken together) hold ``min_overlap`` of the
-    sentence's content words, and agree with it on numbers, dates, named bodies and negation."""
+def _settled(sentence: str, passages: list[str]) -> tuple[str, str | None, Support | None]:
+    """What both judges do first: the passages joined, the passage sentence closest to
+    ``sentence``, and a verdict when no judging is needed (verbatim; nothing to support)."""
     segments = [seg for text in passages for seg in agreement.segments(text)]
     joined = "\n".join(passages)
     best = agreement.closest(sentence, segments)
     if normalise(sentence) in normalise(joined):
-        return Support(ok=True, evidence=best)
+        return joined, best, Support(ok=True, evidence=best)
+    if not content_stems(sentence):
+        return joined, best, Support(ok=False, reason="it says nothing the passages could support")
+    return joined, best, None
+
+
+def overlap_verify(sentence: str, passages: list[str], min_overlap: float = 0.8) -> Support:
+    """Word overlap: whether ``passages`` (taken together) hold ``min_overlap`` of the
+    sentence's content words, and agree with it on numbers, dates, named bodies and negation."""
+    joined, best, settled = _settled(sentence, passages)
+    if settled:
+        return settled
     words = content_stems(agreement.numerals(sentence))  # 'eighteen' matches '18'
     if not words:
         return Support(ok=False, reason="it says nothing the passages could support")
@@ -155,13 +166,9 @@ class Checker:
     def verify(self, sentence: str, passages: list[str]) -> Support:
         """Whether ``passages`` (the ones it cites) say ``sentence``, and agree with it on
         numbers, dates, named bodies and negation."""
-        segments = [seg for text in passages for seg in agreement.segments(text)]
-        joined = "\n".join(passages)
-        best = agreement.closest(sentence, segments)
-        if normalise(sentence) in normalise(joined):
-            return Support(ok=True, evidence=best)
-        if not content_stems(sentence):
-            return Support(ok=False, reason="it says nothing the passages could support")
+        joined, best, settled = _settled(sentence, passages)
+        if settled:
+            return settled
         disagreement = agreement.disagreement(sentence, joined, best)
         if disagreement:
             return Support(ok=False, reason=disagreement, evidence=best)

@@ -5,16 +5,10 @@ everyday English; what it is about ('salary', 'warrant', 'onboarding') is rarer.
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
 
+from guide_assistant.text import zipf
 
-@lru_cache(maxsize=65536)
-def zipf(word: str) -> float:
-    """The word's Zipf frequency in English: 6 ≈ once per thousand words, 3 ≈ once per
-    million, 0 for words the lists don't have."""
-    from wordfreq import zipf_frequency
-
-    return float(zipf_frequency(word, "en"))
+__all__ = ["warm", "zipf"]
 
 
 def warm() -> None:
